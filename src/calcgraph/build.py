@@ -1,0 +1,115 @@
+"""Load the edit file, check it, and write the release files.
+
+The edit file ``ontology/calcgraph-edit.ttl`` is the single source of truth. :func:`build` parses it, runs QC
+(:mod:`calcgraph.qc`) and only then writes ``calcgraph.owl`` (RDF/XML, for Protégé and owlready2) and
+``calcgraph.ttl``, each atomically: a source with a syntax or QC error writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import Node
+
+from calcgraph.errors import OntologyQCError, OntologySourceError
+from calcgraph.io import atomic_write_bytes
+from calcgraph.qc import report
+
+
+def parse_source(path: Path) -> Graph:
+    """Parse a Turtle ontology source; a syntax error raises :class:`OntologySourceError` with file and line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OntologySourceError(str(path), None, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OntologySourceError(str(path), line, "not valid UTF-8 text") from exc
+    g = Graph()
+    try:
+        g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except BadSyntax as exc:
+        line = int(getattr(exc, "lines", 0)) + 1
+        why = getattr(exc, "_why", None) or str(exc).splitlines()[0]
+        raise OntologySourceError(str(path), line, f"Turtle syntax error: {why}") from exc
+    except Exception as exc:  # rdflib raises assorted errors on truncated input
+        line = text.count("\n") + 1
+        raise OntologySourceError(str(path), line, f"Turtle syntax error near the end of the file ({exc!r})") from exc
+    return g
+
+
+def check(path: Path) -> Graph:
+    """Parse and QC the source; raise :class:`OntologyQCError` listing every problem."""
+    g = parse_source(path)
+    problems = report(g)
+    if problems:
+        raise OntologyQCError(str(path), [str(p) for p in problems])
+    return g
+
+
+def serialize_release(g: Graph) -> tuple[bytes, bytes]:
+    """The release files' bytes: RDF/XML and Turtle."""
+    owl = g.serialize(format="pretty-xml", encoding="utf-8")
+    ttl = g.serialize(format="turtle", encoding="utf-8")
+    return owl, ttl
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    owl: Path
+    ttl: Path
+    triples: int
+
+
+def build(source: Path, out_dir: Path) -> BuildResult:
+    """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (atomically)."""
+    g = check(source)
+    owl_bytes, ttl_bytes = serialize_release(g)
+    owl, ttl = Path(out_dir) / "calcgraph.owl", Path(out_dir) / "calcgraph.ttl"
+    atomic_write_bytes(owl, owl_bytes)
+    atomic_write_bytes(ttl, ttl_bytes)
+    return BuildResult(owl, ttl, len(g))
+
+
+def graph_fingerprint(g: Graph) -> Counter[tuple[str, str, str]]:
+    """The graph's triples with every blank node named by a hash of what it points to.
+
+    Two graphs with equal fingerprints are isomorphic as far as calcgraph's blank nodes go (OWL axiom
+    annotations, restrictions and lists, which form trees); it is much faster than a general isomorphism test.
+    """
+    memo: dict[BNode, str] = {}
+
+    def name(node: Node, depth: int = 0) -> str:
+        if not isinstance(node, BNode):
+            return node.n3()
+        if node not in memo:
+            if depth > 100:
+                raise ValueError("blank-node cycle")
+            parts = sorted(f"{p.n3()} {name(o, depth + 1)}" for p, o in g.predicate_objects(node))
+            memo[node] = "_:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+        return memo[node]
+
+    return Counter((name(s), p.n3(), name(o)) for s, p, o in g)
+
+
+def stale_release_files(source: Path, out_dir: Path) -> list[Path]:
+    """Release files that are missing or do not hold exactly the source's triples."""
+    g = parse_source(source)
+    stale = []
+    for name, fmt in (("calcgraph.owl", "xml"), ("calcgraph.ttl", "turtle")):
+        path = Path(out_dir) / name
+        if not path.exists():
+            stale.append(path)
+            continue
+        release = Graph().parse(path, format=fmt)
+        if len(release) != len(g) or graph_fingerprint(release) != graph_fingerprint(g):
+            stale.append(path)
+    return stale

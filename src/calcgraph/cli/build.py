@@ -1,0 +1,61 @@
+"""``calcgraph build`` and ``calcgraph qc``: check the edit file and write the release files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from calcgraph import paths
+from calcgraph.build import build as build_release
+from calcgraph.build import parse_source, stale_release_files
+from calcgraph.errors import OntologyQCError
+from calcgraph.qc import report
+
+
+@click.command("build")
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The ontology edit file (default: ontology/calcgraph-edit.ttl).",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write calcgraph.owl and calcgraph.ttl (default: ontology/).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if the release files are stale against the source.",
+)
+def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -> None:
+    """Check the ontology source (syntax and QC) and write the release files."""
+    source = source or paths.edit_file()
+    out_dir = out_dir or paths.ontology_dir()
+    if check_only:
+        stale = stale_release_files(source, out_dir)
+        if stale:
+            click.echo("stale: " + ", ".join(str(p) for p in stale) + " (run `calcgraph build`)", err=True)
+            raise SystemExit(1)
+        click.echo(f"release files in {out_dir} are up to date with {source}")
+        return
+    result = build_release(source, out_dir)
+    click.echo(f"built {result.owl} and {result.ttl} ({result.triples} triples) from {source}")
+
+
+@click.command("qc")
+@click.argument("source", type=click.Path(path_type=Path), required=False)
+def qc_command(source: Path | None) -> None:
+    """Report quality-control problems of an ontology source (labels, definitions, identifiers, references)."""
+    source = source or paths.edit_file()
+    problems = report(parse_source(source))
+    if problems:
+        raise OntologyQCError(str(source), [str(p) for p in problems])
+    click.echo(f"{source}: no QC problems")
+
+
+COMMANDS = [build_command, qc_command]

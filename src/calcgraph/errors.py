@@ -1,0 +1,57 @@
+"""One error type per kind of failure; the command line renders each as one or two lines with its exit code.
+
+>>> err = OntologySourceError("ontology/calcgraph-edit.ttl", 12, "objectList expected")
+>>> str(err)
+'ontology/calcgraph-edit.ttl:12: objectList expected'
+>>> err.exit_code
+3
+"""
+
+from __future__ import annotations
+
+
+class CalcgraphError(Exception):
+    """Base class: a failure calcgraph explains to its user instead of showing a traceback."""
+
+    exit_code = 1
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+class UsageError(CalcgraphError):
+    """A command was called with arguments that cannot work together."""
+
+    exit_code = 2
+
+
+class OntologySourceError(CalcgraphError):
+    """The ontology source cannot be parsed: names the file, line and problem."""
+
+    exit_code = 3
+
+    def __init__(self, path: str, line: int | None, problem: str, *, hint: str | None = None) -> None:
+        self.path, self.line, self.problem = path, line, problem
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {problem}", hint=hint)
+
+
+class OntologyQCError(CalcgraphError):
+    """The ontology parsed but fails quality control (labels, definitions, identifiers, references)."""
+
+    exit_code = 4
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path, self.problems = path, problems
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{path}: {len(problems)} quality-control problem(s):\n  {shown}{more}")
+
+
+class JavaNotFoundError(CalcgraphError):
+    """No Java runtime: the OWL reasoners and the OWL API checker need one."""
+
+    exit_code = 7

@@ -1,0 +1,74 @@
+"""Namespaces, CURIE handling and the fixed IRIs of the calcgraph model.
+
+>>> curie_to_iri("CALCGRAPH:0001009")
+'https://w3id.org/calcgraph/CALCGRAPH_0001009'
+>>> iri_to_curie("http://purl.obolibrary.org/obo/HP_0000934")
+'HP:0000934'
+>>> iri_to_curie("https://example.org/x") is None
+True
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+CALCGRAPH_PREFIX = "https://w3id.org/calcgraph/CALCGRAPH_"
+CG = Namespace(CALCGRAPH_PREFIX)
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+IAO_DEFINITION = OBO["IAO_0000115"]
+ONTOLOGY_IRI = URIRef("https://w3id.org/calcgraph/calcgraph.owl")
+#: Named graph that holds calcgraph's triples in a SPARQL store.
+GRAPH_IRI = URIRef("https://w3id.org/calcgraph/graph")
+
+#: CURIE prefix -> IRI prefix, for the prefixes calcgraph expands.
+PREFIXES: dict[str, str] = {
+    "CALCGRAPH": CALCGRAPH_PREFIX,
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "DOID": "http://purl.obolibrary.org/obo/DOID_",
+    "IAO": "http://purl.obolibrary.org/obo/IAO_",
+    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
+}
+
+# Fixed model IRIs (see docs/model.md).
+DISEASE = CG["0000001"]
+FINDING = CG["0000002"]
+DISTINGUISHING_FINDING = CG["0000004"]
+SOURCE = CG["0000005"]
+MCCARTY_TYPE = CG["0000010"]
+EULAR_NAME = CG["0000011"]
+SEED_ONLY = CG["0000012"]
+SEED_WORDING = CG["0000013"]
+SENSITIVITY = CG["0000014"]
+SPECIFICITY = CG["0000015"]
+LR_POSITIVE = CG["0000016"]
+LR_NEGATIVE = CG["0000017"]
+FREQUENCY = CG["0000018"]
+SEED_ONLY_CLAIM = CG["0000019"]
+IS_TYPICAL_OF = CG["0000020"]
+IS_DIAGNOSTIC_OF = CG["0000021"]
+ARGUES_AGAINST = CG["0000022"]
+CAN_CAUSE = CG["0000023"]
+PREDISPOSES_TO = CG["0000024"]
+DIFFERENTIAL_OF = CG["0000025"]
+CAN_COEXIST_WITH = CG["0000026"]
+FAVOURS = CG["0000027"]
+DISFAVOURS = CG["0000028"]
+CONCERNS_FINDING = CG["0000029"]
+
+
+def curie_to_iri(curie: str) -> str | None:
+    """Expand a CURIE with a known prefix, or return None."""
+    prefix, sep, local = curie.partition(":")
+    if not sep or prefix not in PREFIXES or not local:
+        return None
+    return PREFIXES[prefix] + local
+
+
+def iri_to_curie(iri: str) -> str | None:
+    """Compress an IRI with a known prefix, or return None."""
+    for prefix, base in PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base) :]}"
+    return None

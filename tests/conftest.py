@@ -1,0 +1,40 @@
+"""Shared fixtures: the project's ontology files and the domain reference beside the checkout."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from calcgraph import paths
+from calcgraph.build import parse_source
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def reference_dir() -> Path:
+    env = os.environ.get("CALCGRAPH_REFERENCE")
+    return Path(env) if env else ROOT.parent / "shared" / "reference"
+
+
+def read_tsv(name: str) -> list[dict[str, str]]:
+    path = reference_dir() / name
+    if not path.exists():
+        pytest.fail(
+            f"domain reference {path} is missing: clone the project with ../shared beside it or set CALCGRAPH_REFERENCE"
+        )
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def edit_graph() -> Graph:
+    return parse_source(paths.edit_file())
+
+
+@pytest.fixture(scope="session")
+def release_graph() -> Graph:
+    return Graph().parse(paths.release_owl(), format="xml")
