@@ -25,7 +25,30 @@ class CalcgraphError(Exception):
 class UsageError(CalcgraphError):
     """A command was called with arguments that cannot work together."""
 
+    exit_code = 64
+
+
+class UnknownTermError(CalcgraphError):
+    """A finding, disease or class named by the user matches nothing in the ontology; suggests the closest labels."""
+
     exit_code = 2
+
+    def __init__(self, term: str, kind: str, suggestions: list[str], *, where: str | None = None) -> None:
+        self.term, self.kind, self.suggestions, self.where = term, kind, suggestions, where
+        prefix = f"{where}: " if where else ""
+        msg = f"{prefix}unknown {kind} {term!r}"
+        hint = ("did you mean: " + "; ".join(repr(s) for s in suggestions)) if suggestions else None
+        super().__init__(msg, hint=hint)
+
+
+class CaseError(CalcgraphError):
+    """A case file (YAML, JSON, JSON Lines or phenopacket) is malformed: names the file, line or field."""
+
+    exit_code = 5
+
+    def __init__(self, where: str, problem: str, *, hint: str | None = None) -> None:
+        self.where, self.problem = where, problem
+        super().__init__(f"{where}: {problem}", hint=hint)
 
 
 class OntologySourceError(CalcgraphError):
