@@ -38,3 +38,16 @@ def edit_graph() -> Graph:
 @pytest.fixture(scope="session")
 def release_graph() -> Graph:
     return Graph().parse(paths.release_owl(), format="xml")
+
+
+# Property-based tests run with a fixed budget and no randomness, so CI stays deterministic.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "calcgraph",
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("calcgraph")

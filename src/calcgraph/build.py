@@ -55,10 +55,24 @@ def check(path: Path) -> Graph:
     return g
 
 
+def _round_trips(g: Graph, data: bytes, fmt: str) -> bool:
+    back = Graph().parse(data=data, format=fmt)
+    return len(back) == len(g) and graph_fingerprint(back) == graph_fingerprint(g)
+
+
 def serialize_release(g: Graph) -> tuple[bytes, bytes]:
-    """The release files' bytes: RDF/XML and Turtle."""
-    owl = g.serialize(format="pretty-xml", encoding="utf-8")
+    """The release files' bytes: RDF/XML and Turtle, each verified to read back to exactly ``g``.
+
+    The plain RDF/XML writer is used: rdflib's abbreviated ("pretty") writer silently drops triples on blank nodes that
+    are both list cells and annotated, which OWL class expressions produce. A serialisation that loses a triple is an
+    error, never a release.
+    """
+    owl = g.serialize(format="xml", encoding="utf-8")
+    if not _round_trips(g, owl, "xml"):
+        raise ValueError("the RDF/XML serialisation does not read back to the same triples")
     ttl = g.serialize(format="turtle", encoding="utf-8")
+    if not _round_trips(g, ttl, "turtle"):
+        raise ValueError("the Turtle serialisation does not read back to the same triples")
     return owl, ttl
 
 
@@ -72,7 +86,10 @@ class BuildResult:
 def build(source: Path, out_dir: Path) -> BuildResult:
     """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (atomically)."""
     g = check(source)
-    owl_bytes, ttl_bytes = serialize_release(g)
+    try:
+        owl_bytes, ttl_bytes = serialize_release(g)
+    except (ValueError, TypeError) as exc:  # a term that parses but cannot be written (rdflib is lenient on input)
+        raise OntologySourceError(str(source), None, f"cannot be serialised: {exc}") from exc
     owl, ttl = Path(out_dir) / "calcgraph.owl", Path(out_dir) / "calcgraph.ttl"
     atomic_write_bytes(owl, owl_bytes)
     atomic_write_bytes(ttl, ttl_bytes)
