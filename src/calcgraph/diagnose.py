@@ -1,0 +1,390 @@
+"""A ranked, explained differential: LIRICAL-style likelihood ratios over the ontology's knowledge (pure logic, no I/O).
+
+The model (``docs/diagnosis.md`` and ``/shared/reference/diagnosis.md``): every candidate disease D starts from a
+uniform prior; each present finding F multiplies its odds by ``LR+(F, D)``, each excluded finding by ``LR-(F, D)``
+(findings conditionally independent); the post-test probability is normalised over the candidate set.
+
+Per (finding, disease) the likelihood ratios come from the effective evidence of :mod:`calcgraph.knowledge`:
+
+* figures in the ontology: ``LR+ = sens / (1 - spec)``, ``LR- = (1 - sens) / spec``; a published LR+/LR- annotated
+  on the axiom is used as given (it is the paper's own figure); a frequency alone is ``P(F|D)``;
+* 'is typical of' without figures: ``P(F|D) = P_TYPICAL``; 'is diagnostic of' without figures: sensitivity
+  ``P_DIAGNOSTIC`` and specificity ``SPEC_DIAGNOSTIC``; 'argues against': ``P(F|D) = P_AGAINST``;
+* a frequency-form LR divides by the background ``b(F)``, F's mean ``P(F|D)`` over all candidates, where a disease
+  with no axiom for F contributes the noise probability ``NOISE`` (LIRICAL's background over the diseases of the model);
+* a finding with no axiom for D: ``LR+ = NOISE / b(F)`` (never 0: one unexpected finding cannot erase a disease);
+* **coexistence**: if D has no axiom for F and F is typical of / diagnostic of a disease E that 'can coexist with' D,
+  F is neutral for D (LR 1): evidence that proves E says nothing against D (CPP crystals do not exclude septic
+  arthritis; seed 000, ``domain.md`` section 3.3).
+
+Probabilities are clamped to ``[P_MIN, 1 - P_MIN]`` so that no likelihood ratio is 0 or infinite.
+
+>>> from rdflib import Graph
+>>> from calcgraph.knowledge import knowledge_base
+>>> g = Graph().parse(data='''
+... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+... @prefix cg: <https://w3id.org/calcgraph/CALCGRAPH_> .
+... cg:0001021 rdfs:subClassOf cg:0000001 ; rdfs:label "pseudogout" .
+... cg:0001030 rdfs:subClassOf cg:0000001 ; rdfs:label "septic arthritis" ; cg:0000026 cg:0001021 .
+... cg:0001033 rdfs:subClassOf cg:0000001 ; rdfs:label "rheumatoid arthritis" .
+... cg:0003101 rdfs:subClassOf cg:0000002 ; rdfs:label "CPP crystals" ; cg:0000020 cg:0001021 .
+... cg:0003102 rdfs:subClassOf cg:0000002 ; rdfs:label "Gram stain" ; cg:0000021 cg:0001030 .
+... cg:0003103 rdfs:subClassOf cg:0000002 ; rdfs:label "anti-CCP" ; cg:0000020 cg:0001033 .
+... ''', format="turtle")
+>>> model = build_model(knowledge_base(g))
+>>> cg = "https://w3id.org/calcgraph/CALCGRAPH_"
+>>> r = diagnose(model, [cg + "0003101", cg + "0003102"], [], case_id="c1")
+>>> [(d["label"], d["rank"]) for d in r["differential"]]
+[('septic arthritis', 1), ('pseudogout', 2), ('rheumatoid arthritis', 3)]
+>>> r["next_tests"][0]["label"]
+'anti-CCP'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from calcgraph.errors import UnknownTermError
+from calcgraph.knowledge import RELATION_LABELS, Evidence, KnowledgeBase
+
+#: P(F|D) of a finding 'is typical of' D when the ontology gives no figures (middle of the 0.5-0.8 range).
+P_TYPICAL = 0.65
+#: Sensitivity and specificity of a finding 'is diagnostic of' D (it proves D) when the ontology gives no figures.
+P_DIAGNOSTIC = 0.9
+SPEC_DIAGNOSTIC = 0.99
+#: P(F|D) of a finding that 'argues against' D when the ontology gives no frequency.
+P_AGAINST = 0.01
+#: P(F|D) of a finding not annotated to D at all (noise floor; LIRICAL's idea).
+NOISE = 0.05
+#: No probability is taken below P_MIN or above 1 - P_MIN.
+P_MIN = 0.005
+#: Explanations list a finding only when |log10 LR| exceeds this (LR outside about 0.95-1.05).
+EXPLAIN_MIN = 0.02
+#: ``next_tests``: expected information gain over the posterior of this many top candidates.
+NEXT_TESTS_K = 5
+
+
+def _clamp(p: float) -> float:
+    return min(1.0 - P_MIN, max(P_MIN, p))
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Why a finding has the LR it has for a disease (for the explanation lists)."""
+
+    relation: str
+    figures: str
+    sources: tuple[str, ...] = ()
+    inherited_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """Precomputed log10 LR matrices (findings x candidates) and what explains each cell."""
+
+    kb: KnowledgeBase
+    candidates: tuple[str, ...]
+    curies: tuple[str, ...]
+    names: tuple[str, ...]
+    rows: Mapping[str, int]
+    finding_curies: tuple[str, ...]
+    finding_names: tuple[str, ...]
+    log_pos: np.ndarray
+    log_neg: np.ndarray
+    p: np.ndarray
+    background: np.ndarray
+    tiebreak: np.ndarray
+    details: Mapping[tuple[int, int], Detail]
+    #: explanation items already built, keyed (finding row, candidate column, observed); copied on use
+    item_cache: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _figures_text(e: Evidence) -> str:
+    parts = []
+    for name, value in (
+        ("sens", e.sensitivity),
+        ("spec", e.specificity),
+        ("LR+", e.lr_positive),
+        ("LR-", e.lr_negative),
+        ("freq", e.frequency),
+    ):
+        if value is not None:
+            parts.append(f"{name} {value:g}")
+    return "ontology: " + ", ".join(parts)
+
+
+def _cell(e: Evidence, b: float) -> tuple[float, float, float, str]:
+    """(LR+, LR-, P(F|D), figures text) for one effective evidence, given the finding's background b."""
+    sens = None if e.sensitivity is None else _clamp(e.sensitivity)
+    spec = None if e.specificity is None else _clamp(e.specificity)
+    freq = None if e.frequency is None else _clamp(e.frequency)
+    if e.relation == "against":
+        p = freq if freq is not None else P_AGAINST
+        lr_pos = min(1.0, p / b) if e.lr_positive is None else e.lr_positive
+        lr_neg = max(1.0, (1 - p) / (1 - b)) if e.lr_negative is None else e.lr_negative
+        text = _figures_text(e) if e.has_figures else f"default P(F|D) {P_AGAINST:g} vs background {b:.3f}"
+        return lr_pos, lr_neg, p, text
+    if sens is None and spec is None and freq is None:
+        if e.relation == "diagnostic":
+            p, q = P_DIAGNOSTIC, 1 - SPEC_DIAGNOSTIC
+            text = f"default sens {P_DIAGNOSTIC:g}, spec {SPEC_DIAGNOSTIC:g}"
+            lr_pos, lr_neg = p / q, (1 - p) / SPEC_DIAGNOSTIC
+        else:
+            p = P_TYPICAL
+            text = f"default P(F|D) {P_TYPICAL:g} vs background {b:.3f}"
+            lr_pos, lr_neg = max(1.0, p / b), min(1.0, (1 - p) / (1 - b))
+        if e.lr_positive is not None or e.lr_negative is not None:
+            text = _figures_text(e)
+    else:
+        text = _figures_text(e)
+        p = sens if sens is not None else freq if freq is not None else P_TYPICAL
+        if spec is not None:
+            lr_pos, lr_neg = p / (1 - spec), (1 - p) / spec
+        else:
+            lr_pos, lr_neg = p / b, (1 - p) / (1 - b)
+    if e.lr_positive is not None:
+        lr_pos = e.lr_positive
+    if e.lr_negative is not None:
+        lr_neg = e.lr_negative
+    return max(lr_pos, 1e-6), max(lr_neg, 1e-6), p, text
+
+
+def build_model(kb: KnowledgeBase) -> Model:
+    """Precompute the LR matrices of a knowledge base: one case then costs a few vector additions."""
+    cands = kb.candidates
+    col = {d: j for j, d in enumerate(cands)}
+    findings = kb.findings
+    rows = {f: i for i, f in enumerate(findings)}
+    n_f, n_d = len(findings), len(cands)
+
+    # P(F|D) as the model sees it, for the background b(F)
+    p = np.full((n_f, n_d), NOISE)
+    for (f, d), e in kb.effective.items():
+        if e.relation == "against":
+            p[rows[f], col[d]] = _clamp(e.frequency) if e.frequency is not None else P_AGAINST
+        elif e.sensitivity is not None:
+            p[rows[f], col[d]] = _clamp(e.sensitivity)
+        elif e.frequency is not None:
+            p[rows[f], col[d]] = _clamp(e.frequency)
+        else:
+            p[rows[f], col[d]] = P_DIAGNOSTIC if e.relation == "diagnostic" else P_TYPICAL
+    background = np.clip(p.mean(axis=1) if n_d else np.full(n_f, NOISE), P_MIN, 1 - P_MIN)
+
+    lr_pos = np.minimum(1.0, NOISE / background)[:, None].repeat(n_d, axis=1)
+    lr_neg = np.maximum(1.0, (1 - NOISE) / (1 - background))[:, None].repeat(n_d, axis=1)
+    details: dict[tuple[int, int], Detail] = {}
+    for (f, d), e in kb.effective.items():
+        i, j = rows[f], col[d]
+        a, b_, pp, text = _cell(e, float(background[i]))
+        lr_pos[i, j], lr_neg[i, j], p[i, j] = a, b_, pp
+        rel = RELATION_LABELS[e.relation]
+        details[(i, j)] = Detail(rel, text, e.sources, None if e.disease == d else e.disease)
+    # coexistence: F says nothing against D if it points to a disease D can coexist with
+    positive_of: dict[str, list[str]] = {}
+    for (f, d), e in kb.effective.items():
+        if e.positive:
+            positive_of.setdefault(f, []).append(d)
+    for f, ds in positive_of.items():
+        i = rows[f]
+        for d in cands:
+            j = col[d]
+            if (i, j) in details:
+                continue
+            partners = sorted(e for e in ds if kb.can_coexist(d, e))
+            if partners:
+                lr_pos[i, j] = lr_neg[i, j] = 1.0
+                p[i, j] = background[i]
+                details[(i, j)] = Detail(
+                    "neutral: can coexist with " + ", ".join(kb.label(x) for x in partners), "LR 1 (coexistence)"
+                )
+    depth = [len(kb.ancestors.get(d, ())) for d in cands]
+    order = sorted(range(n_d), key=lambda j: (depth[j], kb.label(cands[j]).casefold()))
+    tiebreak = np.empty(n_d, dtype=np.int64)
+    tiebreak[order] = np.arange(n_d)
+    return Model(
+        kb=kb,
+        candidates=cands,
+        curies=tuple(kb.curie(d) for d in cands),
+        names=tuple(kb.label(d) for d in cands),
+        rows=MappingProxyType(rows),
+        finding_curies=tuple(kb.curie(f) for f in findings),
+        finding_names=tuple(kb.label(f) for f in findings),
+        log_pos=np.log10(lr_pos),
+        log_neg=np.log10(lr_neg),
+        p=p,
+        background=background,
+        tiebreak=tiebreak,
+        details=MappingProxyType(details),
+    )
+
+
+def _row(model: Model, iri: str) -> int:
+    try:
+        return model.rows[iri]
+    except KeyError:
+        raise UnknownTermError(iri, "finding", [], where="diagnostic knowledge base") from None
+
+
+def _item(model: Model, i: int, j: int, log_lr: float, observed: str) -> dict[str, Any]:
+    key = (i, j, observed)
+    cached = model.item_cache.get(key)
+    if cached is None:
+        cached = model.item_cache[key] = _new_item(model, i, j, log_lr, observed)
+    return {**cached, "sources": list(cached["sources"])}
+
+
+def _new_item(model: Model, i: int, j: int, log_lr: float, observed: str) -> dict[str, Any]:
+    det = model.details.get((i, j))
+    if det is None:
+        b = float(model.background[i])
+        det = Detail("not annotated", f"noise P(F|D) {NOISE:g} vs background {b:.3f}")
+    return {
+        "finding": model.finding_names[i],
+        "id": model.finding_curies[i],
+        "observed": observed,
+        "lr": float(f"{10**log_lr:.4g}"),
+        "relation": det.relation,
+        "figures": det.figures,
+        "sources": list(det.sources),
+        "inherited_from": model.kb.label(det.inherited_from) if det.inherited_from else None,
+    }
+
+
+def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log2(p), 0.0)
+    return terms.sum(axis=axis)
+
+
+def next_tests(
+    model: Model, posterior: np.ndarray, recorded: Iterable[int], k: int = NEXT_TESTS_K, n: int = 5
+) -> list[dict[str, Any]]:
+    """The unrecorded findings with the largest expected information gain (bits) over the top-k posterior."""
+    top = np.argsort(-posterior, kind="stable")[:k]
+    pi = posterior[top]
+    total = pi.sum()
+    if total <= 0 or len(top) < 2:
+        return []
+    pi = pi / total
+    mask = np.ones(len(model.rows), dtype=bool)
+    mask[list(recorded)] = False
+    idx = np.nonzero(mask)[0]
+    if not len(idx):
+        return []
+    pf = model.p[:, top][idx]  # P(F|D) for the top-k
+    joint_pos = pf * pi
+    p_pos = joint_pos.sum(axis=1)
+    joint_neg = (1 - pf) * pi
+    p_neg = joint_neg.sum(axis=1)
+    h_pos = _entropy(joint_pos / p_pos[:, None])
+    h_neg = _entropy(joint_neg / p_neg[:, None])
+    gain = _entropy(pi) - (p_pos * h_pos + p_neg * h_neg)
+    best = np.argsort(-gain, kind="stable")[:n]
+    out = []
+    for b in best:
+        if gain[b] <= 1e-6:
+            break
+        i = int(idx[b])
+        out.append(
+            {
+                "id": model.finding_curies[i],
+                "label": model.finding_names[i],
+                "expected_information_gain": round(float(gain[b]), 4),
+                "if_present_favours": model.names[int(top[int(np.argmax(joint_pos[b]))])],
+                "if_absent_favours": model.names[int(top[int(np.argmax(joint_neg[b]))])],
+            }
+        )
+    return out
+
+
+def score(model: Model, present: Sequence[int], absent: Sequence[int]) -> np.ndarray:
+    """log10 composite LR of every candidate (uniform prior)."""
+    s = np.zeros(len(model.candidates))
+    if present:
+        s = s + model.log_pos[list(present)].sum(axis=0)
+    if absent:
+        s = s + model.log_neg[list(absent)].sum(axis=0)
+    return s
+
+
+def diagnose(
+    model: Model,
+    present: Iterable[str],
+    absent: Iterable[str] = (),
+    *,
+    case_id: str = "",
+    top: int = 10,
+    n_next: int = 5,
+    k_next: int = NEXT_TESTS_K,
+) -> dict[str, Any]:
+    """The differential for one case (finding IRIs present/absent): ``{"case", "differential", "next_tests"}``."""
+    pres = list(dict.fromkeys(_row(model, f) for f in present))
+    abse = list(dict.fromkeys(_row(model, f) for f in absent))
+    s = score(model, pres, abse)
+    s = np.round(s, 9)
+    post = np.power(10.0, s - s.max()) if len(s) else s
+    post = post / post.sum() if len(s) else post
+    order = np.lexsort((model.tiebreak, -s))
+    differential = []
+    for rank, j in enumerate(order[: max(0, top)], 1):
+        j = int(j)
+        for_items: list[dict[str, Any]] = []
+        against: list[dict[str, Any]] = []
+        for rows_, mat, observed in ((pres, model.log_pos, "present"), (abse, model.log_neg, "absent")):
+            for i in rows_:
+                v = float(mat[i, j])
+                if v > EXPLAIN_MIN:
+                    for_items.append(_item(model, i, j, v, observed))
+                elif v < -EXPLAIN_MIN:
+                    against.append(_item(model, i, j, v, observed))
+        for_items.sort(key=lambda x: -x["lr"])
+        against.sort(key=lambda x: x["lr"])
+        differential.append(
+            {
+                "rank": rank,
+                "id": model.curies[j],
+                "label": model.names[j],
+                "score": round(float(s[j]), 4),
+                "probability": round(float(post[j]), 6),
+                "for": for_items,
+                "against": against,
+            }
+        )
+    tests = next_tests(model, post, [*pres, *abse], k=k_next, n=n_next) if n_next > 0 else []
+    return {"case": case_id, "differential": differential, "next_tests": tests}
+
+
+def lr_table(model: Model, finding: str) -> dict[str, tuple[float, float]]:
+    """(LR+, LR-) of one finding for every candidate, keyed by candidate label (for inspection and tests)."""
+    i = _row(model, finding)
+    return {
+        model.names[j]: (10 ** float(model.log_pos[i, j]), 10 ** float(model.log_neg[i, j]))
+        for j in range(len(model.candidates))
+    }
+
+
+def summary(model: Model) -> Mapping[str, Any]:
+    """Size of the model and the defaults it uses (for ``docs`` and ``--debug`` output)."""
+    return {
+        "candidates": len(model.candidates),
+        "findings": len(model.rows),
+        "annotated_cells": sum(1 for d in model.details.values() if not d.relation.startswith("neutral")),
+        "defaults": {
+            "P_TYPICAL": P_TYPICAL,
+            "P_DIAGNOSTIC": P_DIAGNOSTIC,
+            "SPEC_DIAGNOSTIC": SPEC_DIAGNOSTIC,
+            "P_AGAINST": P_AGAINST,
+            "NOISE": NOISE,
+            "P_MIN": P_MIN,
+        },
+        "log10_lr_range": (
+            float(min(model.log_pos.min(), model.log_neg.min())) if model.log_pos.size else math.nan,
+            float(max(model.log_pos.max(), model.log_neg.max())) if model.log_pos.size else math.nan,
+        ),
+    }
