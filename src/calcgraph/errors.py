@@ -78,3 +78,53 @@ class JavaNotFoundError(CalcgraphError):
     """No Java runtime: the OWL reasoners and the OWL API checker need one."""
 
     exit_code = 7
+
+
+class ReasonerError(CalcgraphError):
+    """An OWL reasoner (HermiT or Pellet) failed, or found the ontology (with the cases) inconsistent."""
+
+    exit_code = 9
+
+
+class QueryFileError(CalcgraphError):
+    """A SPARQL query file cannot be read, has a malformed header, or has a syntax error: names file, line, column."""
+
+    exit_code = 30
+
+    def __init__(
+        self, path: str, line: int | None, column: int | None, problem: str, *, hint: str | None = None
+    ) -> None:
+        self.path, self.line, self.column, self.problem = path, line, column, problem
+        where = path + (f":{line}" if line is not None else "") + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {problem}", hint=hint)
+
+
+class QueryParameterError(CalcgraphError):
+    """A query parameter is unknown to the query file, missing, repeated where it may not be, or malformed."""
+
+    exit_code = 31
+
+
+class EndpointError(CalcgraphError):
+    """A SPARQL endpoint cannot be reached or answered with an error."""
+
+    exit_code = 32
+
+
+class ServerError(CalcgraphError):
+    """The SPARQL server cannot be started (port in use, ``oxigraph`` binary missing, store not loadable)."""
+
+    exit_code = 33
+
+
+class ExportError(CalcgraphError):
+    """The knowledge graph cannot be exported or drawn: unknown format, unwritable file, or an attribute that the format
+    cannot hold (names the node or edge and the attribute)."""
+
+    exit_code = 50
+
+
+class MissingFeatureError(CalcgraphError):
+    """An optional part of calcgraph is not installed (the ``viz`` extra) or not built yet (the diagnosis engine)."""
+
+    exit_code = 51
