@@ -14,9 +14,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+CG  := $(VENV)/bin/calcgraph
+OUT := demo-output
+
+# The main job end to end on a bundled example case: build and check the ontology, reason, classify and diagnose a
+# case, answer a competency question, and draw and export the graph.
 demo: $(STAMP)
-	$(VENV)/bin/calcgraph build
-	$(VENV)/bin/calcgraph qc
+	$(CG) build
+	$(CG) qc
+	$(CG) reason --timing
+	$(CG) classify examples/cases/reason-pseudogout-and-septic.yaml
+	$(CG) diagnose examples/septic-arthritis-with-cpp-crystals.yaml --top 5
+	$(CG) criteria examples/pseudogout.yaml
+	$(CG) query queries/distinguishing-findings.rq --param x=pseudogout --param y="septic arthritis"
+	mkdir -p $(OUT)
+	$(CG) draw --case examples/septic-arthritis-with-cpp-crystals.yaml --out $(OUT)/case.png
+	$(CG) draw --focus pseudogout --out $(OUT)/pseudogout.png
+	$(CG) export --format html --out $(OUT)/calcgraph.html
+	$(CG) export --format graphml --out $(OUT)/calcgraph.graphml
+	@echo "pictures and exports are in $(OUT)/"
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
@@ -26,4 +42,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info
+	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info $(OUT)
