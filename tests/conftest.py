@@ -36,6 +36,22 @@ def edit_graph() -> Graph:
 
 
 @pytest.fixture(scope="session")
+def ox():  # type: ignore[no-untyped-def]
+    """The embedded Oxigraph engine over the release + OWL RL inferences (built once per session)."""
+    from calcgraph.query import OxigraphEngine
+
+    return OxigraphEngine()
+
+
+@pytest.fixture(scope="session")
+def rl():  # type: ignore[no-untyped-def]
+    """The rdflib engine over the same data."""
+    from calcgraph.query import RdflibEngine
+
+    return RdflibEngine()
+
+
+@pytest.fixture(scope="session")
 def release_graph() -> Graph:
     return Graph().parse(paths.release_owl(), format="xml")
 

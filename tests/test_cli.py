@@ -1,4 +1,4 @@
-"""The command line renders calcgraph errors as one or two lines with distinct exit codes; --debug shows the traceback."""
+"""The command line renders errors as one or two lines with distinct exit codes; --debug shows the traceback."""
 
 from __future__ import annotations
 
@@ -27,8 +27,11 @@ def test_error_is_short_and_debug_shows_traceback(tmp_path: Path) -> None:
 
 
 def test_each_error_type_has_a_distinct_exit_code() -> None:
-    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(c, errors.CalcgraphError) and c is not errors.CalcgraphError]
+    classes = [
+        c
+        for _, c in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(c, errors.CalcgraphError) and c is not errors.CalcgraphError
+    ]
     by_code: dict[int, list[str]] = {}
     for c in classes:
         by_code.setdefault(c.exit_code, []).append(c.__name__)
@@ -41,4 +44,6 @@ def test_errors_are_documented() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf-8")
     for _, c in inspect.getmembers(errors, inspect.isclass):
         if issubclass(c, errors.CalcgraphError) and c is not errors.CalcgraphError:
-            assert re.search(rf"\|\s*`{c.__name__}`\s*\|\s*{c.exit_code}\s*\|", doc), f"{c.__name__} not in docs/errors.md"
+            assert re.search(rf"\|\s*`{c.__name__}`\s*\|\s*{c.exit_code}\s*\|", doc), (
+                f"{c.__name__} not in docs/errors.md"
+            )

@@ -17,16 +17,6 @@ junk_text = st.lists(NASTY | st.text(max_size=8), max_size=8).map("".join)
 
 
 @pytest.fixture(scope="module")
-def ox() -> q.OxigraphEngine:
-    return q.OxigraphEngine()
-
-
-@pytest.fixture(scope="module")
-def rl() -> q.RdflibEngine:
-    return q.RdflibEngine()
-
-
-@pytest.fixture(scope="module")
 def differentials() -> q.QueryFile:
     return q.load_query(q.queries_dir() / "differentials.rq")
 

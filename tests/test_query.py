@@ -26,16 +26,6 @@ from calcgraph.vocab import DIFFERENTIAL_OF, DISEASE, IS_DIAGNOSTIC_OF, IS_TYPIC
 QUERY_FILES = q.query_files()
 
 
-@pytest.fixture(scope="module")
-def ox() -> q.OxigraphEngine:
-    return q.OxigraphEngine()
-
-
-@pytest.fixture(scope="module")
-def rl() -> q.RdflibEngine:
-    return q.RdflibEngine()
-
-
 def test_the_competency_questions_are_there() -> None:
     names = {p.stem for p in QUERY_FILES}
     assert {
