@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from calcgraph import paths
@@ -103,6 +103,7 @@ def test_qc_error_writes_nothing(tmp_path: Path) -> None:
         (lambda g, s: g.add((s, v.OIO.hasDbXref, Literal("MONDO:123"))), "malformed-xref"),
         (lambda g, s: g.add((s, RDFS.subClassOf, v.CG["7777777"])), "dangling-reference"),
         (lambda g, s: g.add((s, RDFS.label, Literal("second label"))), "multiple-labels"),
+        (lambda g, s: g.add((s, RDFS.seeAlso, URIRef('http://example.org/a b"c'))), "invalid-iri"),
     ],
 )
 def test_qc_rules_fire(edit_graph: Graph, mutate, rule: str) -> None:  # type: ignore[no-untyped-def]
@@ -112,3 +113,13 @@ def test_qc_rules_fire(edit_graph: Graph, mutate, rule: str) -> None:  # type: i
     (gout,) = g.subjects(RDFS.label, Literal("gout"))
     mutate(g, gout)
     assert rule in {p.rule for p in report(g)}
+
+
+def test_rebuilding_an_unchanged_source_leaves_the_release_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(paths.edit_file(), out)
+    assert first.written
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    second = build(paths.edit_file(), out)
+    assert not second.written
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

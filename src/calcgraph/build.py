@@ -81,19 +81,26 @@ class BuildResult:
     owl: Path
     ttl: Path
     triples: int
+    written: bool
 
 
 def build(source: Path, out_dir: Path) -> BuildResult:
-    """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (atomically)."""
+    """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (atomically).
+
+    Release files that already hold exactly the source's triples are left untouched, so that rebuilding an unchanged
+    source does not rewrite them (rdflib names blank nodes afresh on every serialisation).
+    """
     g = check(source)
+    owl, ttl = Path(out_dir) / "calcgraph.owl", Path(out_dir) / "calcgraph.ttl"
+    if not _stale(g, out_dir):
+        return BuildResult(owl, ttl, len(g), written=False)
     try:
         owl_bytes, ttl_bytes = serialize_release(g)
     except (ValueError, TypeError) as exc:  # a term that parses but cannot be written (rdflib is lenient on input)
         raise OntologySourceError(str(source), None, f"cannot be serialised: {exc}") from exc
-    owl, ttl = Path(out_dir) / "calcgraph.owl", Path(out_dir) / "calcgraph.ttl"
     atomic_write_bytes(owl, owl_bytes)
     atomic_write_bytes(ttl, ttl_bytes)
-    return BuildResult(owl, ttl, len(g))
+    return BuildResult(owl, ttl, len(g), written=True)
 
 
 def graph_fingerprint(g: Graph) -> Counter[tuple[str, str, str]]:
@@ -117,16 +124,25 @@ def graph_fingerprint(g: Graph) -> Counter[tuple[str, str, str]]:
     return Counter((name(s), p.n3(), name(o)) for s, p, o in g)
 
 
-def stale_release_files(source: Path, out_dir: Path) -> list[Path]:
-    """Release files that are missing or do not hold exactly the source's triples."""
-    g = parse_source(source)
+def _stale(g: Graph, out_dir: Path) -> list[Path]:
     stale = []
+    fingerprint = None
     for name, fmt in (("calcgraph.owl", "xml"), ("calcgraph.ttl", "turtle")):
         path = Path(out_dir) / name
         if not path.exists():
             stale.append(path)
             continue
-        release = Graph().parse(path, format=fmt)
-        if len(release) != len(g) or graph_fingerprint(release) != graph_fingerprint(g):
+        try:
+            release = Graph().parse(path, format=fmt)
+        except Exception:  # an unreadable release file is stale, never an error
+            stale.append(path)
+            continue
+        fingerprint = fingerprint or graph_fingerprint(g)
+        if len(release) != len(g) or graph_fingerprint(release) != fingerprint:
             stale.append(path)
     return stale
+
+
+def stale_release_files(source: Path, out_dir: Path) -> list[Path]:
+    """Release files that are missing or do not hold exactly the source's triples."""
+    return _stale(parse_source(source), out_dir)

@@ -222,7 +222,17 @@ def check_punned_relations(g: Graph) -> list[Problem]:
     return out
 
 
+_BAD_IRI_CHARS = re.compile(r'[<>"{}|\\^`\s]')
+
+
+def check_iris(g: Graph) -> list[Problem]:
+    """IRIs must not contain characters RDF forbids (they would break the RDF/XML and Turtle release files)."""
+    bad = {str(n) for t in g for n in t if isinstance(n, URIRef) and _BAD_IRI_CHARS.search(str(n))}
+    return [Problem("invalid-iri", repr(iri), "contains a character not allowed in an IRI") for iri in sorted(bad)]
+
+
 RULES = (
+    check_iris,
     check_header,
     check_labels,
     check_duplicate_labels,

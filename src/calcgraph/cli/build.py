@@ -44,7 +44,10 @@ def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -
         click.echo(f"release files in {out_dir} are up to date with {source}")
         return
     result = build_release(source, out_dir)
-    click.echo(f"built {result.owl} and {result.ttl} ({result.triples} triples) from {source}")
+    if result.written:
+        click.echo(f"built {result.owl} and {result.ttl} ({result.triples} triples) from {source}")
+    else:
+        click.echo(f"{result.owl} and {result.ttl} are up to date with {source} ({result.triples} triples)")
 
 
 @click.command("qc")
