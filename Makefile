@@ -38,6 +38,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
 	$(PY) -m pytest
 
+# Benchmarks (tables of medians and ratios, about 5 minutes on 2 cores; see benchmarks/run_all.py).
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 

@@ -258,16 +258,20 @@ def load_case_file(path: Path, index: FindingIndex) -> Case:
     return parse_case_dict(data, index, str(path))
 
 
+def parse_jsonl_line(line: str, index: FindingIndex, where: str) -> Case | CaseError | UnknownTermError:
+    """One JSON Lines record as a case, or the error that names ``where`` (``FILE:LINE``) and what is wrong."""
+    try:
+        return parse_case_dict(json.loads(line), index, where)
+    except json.JSONDecodeError as exc:
+        return CaseError(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except (CaseError, UnknownTermError) as exc:
+        return exc
+
+
 def iter_jsonl_cases(path: Path, index: FindingIndex) -> Iterable[tuple[int, Case | CaseError | UnknownTermError]]:
     """Yield ``(line_number, case or error)`` per non-blank line of a JSON Lines file; a bad line never stops it."""
     with Path(path).open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            where = f"{path}:{n}"
-            try:
-                yield n, parse_case_dict(json.loads(line), index, where)
-            except json.JSONDecodeError as exc:
-                yield n, CaseError(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            except (CaseError, UnknownTermError) as exc:
-                yield n, exc
+            yield n, parse_jsonl_line(line, index, f"{path}:{n}")

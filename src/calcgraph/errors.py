@@ -128,3 +128,9 @@ class MissingFeatureError(CalcgraphError):
     """An optional part of calcgraph is not installed (the ``viz`` extra) or not built yet (the diagnosis engine)."""
 
     exit_code = 51
+
+
+class CohortLoadError(CalcgraphError):
+    """Cases cannot be loaded into an Oxigraph store or a SPARQL endpoint (the store is left as it was)."""
+
+    exit_code = 60

@@ -65,9 +65,18 @@ def queries_dir() -> Path:
     return paths.project_root() / "queries"
 
 
+#: Query files named ``cohort-*.rq`` ask about loaded patient cases (``calcgraph load-cases``), not the ontology.
+COHORT_PREFIX = "cohort-"
+
+
 def query_files() -> list[Path]:
-    """The competency query files shipped in ``queries/``, sorted by name."""
-    return sorted(queries_dir().glob("*.rq"))
+    """The competency query files shipped in ``queries/`` (questions to the ontology), sorted by name."""
+    return sorted(p for p in queries_dir().glob("*.rq") if not p.name.startswith(COHORT_PREFIX))
+
+
+def cohort_query_files() -> list[Path]:
+    """The cohort query files in ``queries/`` (``cohort-*.rq``: questions to a store of loaded cases)."""
+    return sorted(queries_dir().glob(f"{COHORT_PREFIX}*.rq"))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -423,6 +432,23 @@ class OxigraphEngine(Engine):
         return Result(variables, rows)
 
 
+class OxigraphStoreEngine(OxigraphEngine):
+    """An on-disk Oxigraph store (e.g. one filled by ``calcgraph load-cases``), opened read-only; queries as above."""
+
+    name = "oxigraph-store"
+
+    def __init__(self, path: Path | str) -> None:  # no in-memory load: the store holds the data
+        import pyoxigraph as ox
+
+        path = Path(path)
+        if not path.is_dir():
+            raise UsageError(f"--store {path}: no such store directory", hint="fill one with calcgraph load-cases")
+        try:
+            self.store = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise UsageError(f"--store {path}: cannot open the Oxigraph store: {str(exc).splitlines()[0]}") from exc
+
+
 def _to_ox(t: Term):  # type: ignore[no-untyped-def]
     import pyoxigraph as ox
 
@@ -552,9 +578,13 @@ def _from_json(cell: Mapping[str, str]) -> Term:
     raise ValueError(f"unknown term type {kind!r}")
 
 
-def make_engine(engine: str = "oxigraph", endpoint: str | None = None, **kwargs: object) -> Engine:
+def make_engine(
+    engine: str = "oxigraph", endpoint: str | None = None, store: Path | None = None, **kwargs: object
+) -> Engine:
     if endpoint:
         return EndpointEngine(endpoint, **kwargs)  # type: ignore[arg-type]
+    if store is not None:
+        return OxigraphStoreEngine(store)
     if engine == "oxigraph":
         return OxigraphEngine()
     if engine == "rdflib":

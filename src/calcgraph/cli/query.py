@@ -39,6 +39,11 @@ from calcgraph.vocab import GRAPH_IRI
 )
 @click.option("--endpoint", metavar="URL", help="Run the query on this SPARQL 1.1 endpoint instead (HTTP POST).")
 @click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Run the query on this Oxigraph store directory (e.g. from calcgraph load-cases), read-only.",
+)
+@click.option(
     "--default-graph",
     metavar="IRI",
     default=str(GRAPH_IRI),
@@ -46,12 +51,25 @@ from calcgraph.vocab import GRAPH_IRI
     help="With --endpoint: sent as default-graph-uri; '' sends none (the endpoint's own default graph).",
 )
 def query_command(
-    query_file: Path, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None, default_graph: str
+    query_file: Path,
+    params: tuple[str, ...],
+    fmt: str,
+    engine: str,
+    endpoint: str | None,
+    store: Path | None,
+    default_graph: str,
 ) -> None:
     """Run a SPARQL query file (see queries/*.rq) on the ontology and its OWL 2 RL inferences."""
+    from calcgraph.errors import UsageError
+
+    if endpoint and store is not None:
+        raise UsageError("give --endpoint URL or --store DIR, not both")
     qf = q.load_query(query_file)
     given = q.parse_param_args(params)
-    eng = q.make_engine(engine, endpoint, default_graph=default_graph or None) if endpoint else q.make_engine(engine)
+    if endpoint:
+        eng = q.make_engine(engine, endpoint, default_graph=default_graph or None)
+    else:
+        eng = q.make_engine(engine, store=store)
     result = q.run_query(qf, given, eng)
     click.echo(q.serialise(result, fmt), nl=False)
 

@@ -1,0 +1,210 @@
+"""Streaming, parallel batch work over JSON Lines cases: constant memory, results in input order.
+
+:func:`run_batch` reads a JSON Lines file lazily in chunks of non-blank lines, hands each chunk to a :class:`Job`
+(in this process, or in ``workers`` worker processes), and yields the per-line outcomes in input order. At most
+``workers * WINDOW`` chunks are in flight, so memory does not grow with the file. A bad line is an outcome with an
+error message (``FILE:LINE: what is wrong``), never an exception that loses the other lines.
+
+Workers are forked where the platform can (the parent's compiled model and classifier are shared copy-on-write);
+elsewhere a job rebuilds its state in each worker from its (picklable) settings.
+
+>>> import json, tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+>>> _ = p.write_text(json.dumps({"id": "a", "present": ["acute monoarthritis"]}) + "\\n{oops\\n", encoding="utf-8")
+>>> [(o.line, o.error is None) for o in run_batch(p, DiagnoseJob(top=1, n_next=0))]
+[(1, True), (2, False)]
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calcgraph.errors import CalcgraphError, CaseError
+
+#: Lines per chunk handed to a worker, and chunks in flight per worker.
+CHUNK = 250
+WINDOW = 4
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job made of one line: ``value`` (job-specific) or ``error`` (one message naming FILE:LINE)."""
+
+    line: int
+    value: Any = None
+    error: str | None = None
+
+
+class Job:
+    """Work on one parsed case. Subclasses set up their state once per process in :meth:`setup`."""
+
+    def __init__(self) -> None:
+        self._ready = False
+
+    def setup(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def ensure(self) -> Job:
+        if not self._ready:
+            self.setup()
+            self._ready = True
+        return self
+
+    def index(self) -> Any:
+        raise NotImplementedError
+
+    def work(self, case: Any, where: str, line: int) -> Any:
+        raise NotImplementedError
+
+    def run_chunk(self, path: str, chunk: list[tuple[int, str]]) -> list[Outcome]:
+        from calcgraph.cases import parse_jsonl_line
+
+        self.ensure()
+        index = self.index()
+        out = []
+        for n, line in chunk:
+            where = f"{path}:{n}"
+            item = parse_jsonl_line(line, index, where)
+            if isinstance(item, CalcgraphError):
+                out.append(Outcome(n, error=_message(item)))
+                continue
+            try:
+                out.append(Outcome(n, value=self.work(item, where, n)))
+            except CalcgraphError as exc:
+                out.append(Outcome(n, error=f"{where}: {_message(exc)}"))
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Settings only: a spawned worker rebuilds the state (a forked one inherits it)."""
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_state_")}
+        state["_ready"] = False
+        return state
+
+
+def _message(exc: CalcgraphError) -> str:
+    return f"{exc}" + (f" ({exc.hint})" if exc.hint else "")
+
+
+class DiagnoseJob(Job):
+    """``calcgraph diagnose`` on one case; with ``classes``, the defined classes of ``reasoner`` too."""
+
+    def __init__(
+        self,
+        ontology: Path | None = None,
+        *,
+        top: int = 10,
+        n_next: int = 5,
+        classes: bool = False,
+        reasoner: str = "fast",
+    ) -> None:
+        super().__init__()
+        self.ontology, self.top, self.n_next, self.classes, self.reasoner = ontology, top, n_next, classes, reasoner
+
+    def setup(self) -> None:
+        from calcgraph.cli.diagnose import load
+
+        if getattr(self, "_state_loaded", None) is None:
+            self._state_loaded = load(self.ontology)
+        self._state_fast = None
+        if self.classes and self.reasoner == "fast":
+            from calcgraph.fastclass import fast_classifier
+
+            self._state_fast = fast_classifier(_release_of(self.ontology))
+
+    def index(self) -> Any:
+        return self._state_loaded.index
+
+    def diagnose(self, case: Any) -> dict[str, Any]:
+        from calcgraph.diagnose import diagnose
+
+        self.ensure()
+        loaded = self._state_loaded
+        result = diagnose(loaded.model, case.present, case.absent, case_id=case.id, top=self.top, n_next=self.n_next)
+        if self.classes:
+            result["classes"] = self.classify(case)
+        return result
+
+    def classify(self, case: Any) -> list[dict[str, Any]]:
+        """The reasoner's (or the fast classifier's) classes of ``case``, in ``diagnose --classes`` form."""
+        self.ensure()
+        if self._state_fast is not None:
+            c = self._state_fast.classify(case)
+            return [
+                {"id": x.curie, "label": x.label, "most_specific": x.most_specific, "suggests": x.suggests_label}
+                for x in c.classes
+            ]
+        from calcgraph.cli.diagnose import reasoner_classes
+
+        return reasoner_classes(case, self.ontology, self.reasoner)
+
+    def work(self, case: Any, where: str, line: int) -> str:
+        return json.dumps(self.diagnose(case), ensure_ascii=False, separators=(",", ":"))
+
+
+def _release_of(ontology: Path | None) -> Path | None:
+    """The RDF/XML release the reasoners and the fast classifier read (the default unless an .owl file is given)."""
+    return ontology if ontology is not None and Path(ontology).suffix.lower() == ".owl" else None
+
+
+# ------------------------------------------------------------------------------------------------ the runner
+
+
+def read_chunks(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
+    """Non-blank lines of ``path`` with their 1-based numbers, ``size`` at a time (undecodable bytes replaced)."""
+    chunk: list[tuple[int, str]] = []
+    with Path(path).open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                chunk.append((n, line))
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+_JOB: Job | None = None
+
+
+def _install(job: Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _run(path: str, chunk: list[tuple[int, str]]) -> list[Outcome]:
+    assert _JOB is not None
+    return _JOB.run_chunk(path, chunk)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
+
+
+def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = None) -> Iterator[Outcome]:
+    """The outcome of every non-blank line of ``path``, in input order (see the module docstring)."""
+    chunk = chunk or CHUNK
+    path = Path(path)
+    if not path.is_file():
+        raise CaseError(str(path), "no such file")
+    job.ensure()  # in the parent: forked workers inherit the compiled state
+    if workers <= 1:
+        for c in read_chunks(path, chunk):
+            yield from job.run_chunk(str(path), c)
+        return
+    ctx = _context()
+    with ctx.Pool(workers, initializer=_install, initargs=(job,)) as pool:
+        pending: deque[Any] = deque()
+        for c in read_chunks(path, chunk):
+            pending.append(pool.apply_async(_run, (str(path), c)))
+            while len(pending) >= workers * WINDOW:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

@@ -1,0 +1,381 @@
+"""Cohorts as RDF: ``calcgraph load-cases`` writes cases (and their diagnoses) into a SPARQL store.
+
+Each case of a JSON Lines file becomes an individual of *patient case* (``CALCGRAPH:0000006``) written exactly as the
+reasoners see it (``docs/reasoning.md``): ``rdf:type (has finding some F)`` per present finding and
+``rdf:type not (has finding some F)`` per excluded one, plus the annotations *present finding* / *excluded finding*
+(``CALCGRAPH:0000032``/``0000033``) that SPARQL queries use. With results, the case is also typed with every defined
+class the fast classifier entails (HermiT's types) and linked to its ranked differential
+(``ontology/cohort.ttl``). One load = one named graph; the vocabulary is in ``docs/cohort.md``.
+
+Targets:
+
+* an Oxigraph store directory (:func:`load_into_store`): a new store is bulk-loaded in a temporary directory beside
+  it and renamed into place; an existing store gets the load in one transaction. Either way a failure leaves the
+  store as it was. The store also receives the materialised ontology (graph :data:`calcgraph.vocab.GRAPH_IRI`) and
+  the cohort vocabulary (graph :data:`VOCAB_GRAPH`) when it lacks them, so that query parameters resolve by label.
+* any SPARQL 1.1 endpoint (:func:`load_into_endpoint`): SPARQL Update ``INSERT DATA`` or Graph Store Protocol
+  ``POST``, in batches; the load goes into a new named graph, dropped again if a batch fails.
+
+>>> case = Case("c1", ("https://w3id.org/calcgraph/CALCGRAPH_0003101",), ())
+>>> nt = case_ntriples(case, "https://w3id.org/calcgraph/case/x/1-c1", "c1")
+>>> "<https://w3id.org/calcgraph/CALCGRAPH_0000032> <https://w3id.org/calcgraph/CALCGRAPH_0003101>" in nt
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import secrets
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from calcgraph import paths
+from calcgraph.batch import DiagnoseJob, Outcome, run_batch
+from calcgraph.cases import Case
+from calcgraph.errors import CalcgraphError, CohortLoadError
+from calcgraph.reason import EXCLUDED_FINDING, HAS_FINDING, PATIENT_CASE, PRESENT_FINDING
+from calcgraph.vocab import GRAPH_IRI, curie_to_iri
+
+COHORT = "https://w3id.org/calcgraph/cohort#"
+CASE_BASE = "https://w3id.org/calcgraph/case/"
+LOAD_BASE = "https://w3id.org/calcgraph/cohort/load/"
+#: Named graph of the cohort vocabulary (``ontology/cohort.ttl``) in a store.
+VOCAB_GRAPH = "https://w3id.org/calcgraph/cohort"
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_DCT = "http://purl.org/dc/terms/"
+TYPE = f"<{_RDF}type>"
+
+
+def vocab_path() -> Path:
+    return paths.ontology_dir() / "cohort.ttl"
+
+
+def _lit(text: str) -> str:
+    esc = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{esc}"'
+
+
+def _num(value: float | int, dt: str) -> str:
+    return f'"{value}"^^<{_XSD}{dt}>'
+
+
+def new_load_id() -> str:
+    """``20260101T120000Z-1a2b3c4d``: the time of the load and a random suffix (unique per load)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+
+
+def case_iri(load_id: str, line: int, case_id: str) -> str:
+    return f"{CASE_BASE}{load_id}/{line}-{quote(case_id, safe='')}"
+
+
+def case_ntriples(
+    case: Case,
+    iri: str,
+    bnode: str,
+    result: dict[str, Any] | None = None,
+    classes: list[str] | None = None,
+) -> str:
+    """The N-Triples of one case (blank node labels start with ``bnode``, unique within a load)."""
+    c = f"<{iri}>"
+    b = "".join(ch if ch.isalnum() else "_" for ch in bnode)
+    out = [
+        f"{c} {TYPE} <{_OWL}NamedIndividual> .",
+        f"{c} {TYPE} <{PATIENT_CASE}> .",
+        f"{c} <{_DCT}identifier> {_lit(case.id)} .",
+    ]
+    for k, f in enumerate(case.present):
+        r = f"_:{b}p{k}"
+        out += [
+            f"{c} <{PRESENT_FINDING}> <{f}> .",
+            f"{c} {TYPE} {r} .",
+            f"{r} {TYPE} <{_OWL}Restriction> .",
+            f"{r} <{_OWL}onProperty> <{HAS_FINDING}> .",
+            f"{r} <{_OWL}someValuesFrom> <{f}> .",
+        ]
+    for k, f in enumerate(case.absent):
+        r, n = f"_:{b}a{k}", f"_:{b}n{k}"
+        out += [
+            f"{c} <{EXCLUDED_FINDING}> <{f}> .",
+            f"{c} {TYPE} {n} .",
+            f"{n} {TYPE} <{_OWL}Class> .",
+            f"{n} <{_OWL}complementOf> {r} .",
+            f"{r} {TYPE} <{_OWL}Restriction> .",
+            f"{r} <{_OWL}onProperty> <{HAS_FINDING}> .",
+            f"{r} <{_OWL}someValuesFrom> <{f}> .",
+        ]
+    for cls in classes or ():
+        out.append(f"{c} {TYPE} <{cls}> .")
+    if result is not None:
+        for d in result["differential"][:1]:  # the shortcut the cohort queries use
+            out.append(f"{c} <{COHORT}topRankedDisease> <{curie_to_iri(d['id']) or d['id']}> .")
+        for d in result["differential"]:
+            r = f"<{iri}/diagnosis/{d['rank']}>"
+            disease = curie_to_iri(d["id"]) or d["id"]
+            out += [
+                f"{c} <{COHORT}hasRankedDiagnosis> {r} .",
+                f"{r} {TYPE} <{COHORT}RankedDiagnosis> .",
+                f"{r} <{COHORT}disease> <{disease}> .",
+                f"{r} <{COHORT}rank> {_num(d['rank'], 'integer')} .",
+                f"{r} <{COHORT}probability> {_num(round(float(d['probability']), 6), 'decimal')} .",
+                f"{r} <{COHORT}log10LikelihoodRatio> {_num(round(float(d['score']), 4), 'decimal')} .",
+            ]
+    return "\n".join(out) + "\n"
+
+
+class CohortJob(DiagnoseJob):
+    """A case (and, with results, its differential and classes) as N-Triples; runs in the batch workers."""
+
+    def __init__(self, load_id: str, *, with_results: bool, top: int = 3, ontology: Path | None = None) -> None:
+        super().__init__(ontology, top=top, n_next=0, classes=with_results, reasoner="fast")
+        self.load_id, self.with_results = load_id, with_results
+
+    def work(self, case: Any, where: str, line: int) -> str:
+        iri = case_iri(self.load_id, line, case.id)
+        if not self.with_results:
+            return case_ntriples(case, iri, f"l{line}")
+        from calcgraph.diagnose import diagnose
+
+        self.ensure()
+        result = diagnose(self._state_loaded.model, case.present, case.absent, top=self.top, n_next=0)
+        classes = self._state_fast.types(case.present, case.absent, case.id)
+        return case_ntriples(case, iri, f"l{line}", result, classes)
+
+
+@dataclass
+class LoadReport:
+    graph: str
+    loaded: int = 0
+    failed: int = 0
+    failed_lines: list[int] = field(default_factory=list)
+    target: str = ""
+
+
+def _load_metadata(report: LoadReport, source: Path, with_results: bool) -> str:
+    g = f"<{report.graph}>"
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [
+        f"{g} {TYPE} <{COHORT}CohortLoad> .",
+        f"{g} <{_DCT}source> {_lit(source.name)} .",
+        f"{g} <{_DCT}created> {_lit(now)}^^<{_XSD}dateTime> .",
+        f"{g} <{COHORT}caseCount> {_num(report.loaded, 'integer')} .",
+    ]
+    if with_results:
+        lines.append(f'{g} <{COHORT}classifier> "fast" .')
+    return "\n".join(lines) + "\n"
+
+
+def _cases(
+    source: Path,
+    job: CohortJob,
+    report: LoadReport,
+    workers: int,
+    on_outcome: Callable[[Outcome], None] | None,
+) -> Iterator[str]:
+    for o in run_batch(source, job, workers=workers):
+        if on_outcome is not None:
+            on_outcome(o)
+        if o.error is not None:
+            report.failed += 1
+            if len(report.failed_lines) < 20:
+                report.failed_lines.append(o.line)
+            continue
+        report.loaded += 1
+        yield o.value
+
+
+def write_ntriples(
+    source: Path,
+    fh: TextIO,
+    job: CohortJob,
+    report: LoadReport,
+    *,
+    workers: int = 1,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> None:
+    """Stream the cohort's N-Triples to ``fh`` (cases, then the load's own description)."""
+    for text in _cases(source, job, report, workers, on_outcome):
+        fh.write(text)
+    fh.write(_load_metadata(report, source, job.with_results))
+
+
+def _store_error(path: Path, exc: BaseException) -> CohortLoadError:
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    hint = "is another process (a server) using the store?" if "lock" in msg.lower() else None
+    return CohortLoadError(f"{path}: cannot load the Oxigraph store: {msg}", hint=hint)
+
+
+def _ensure_ontology(store: Any, ox: Any, bulk: bool) -> None:
+    from calcgraph.materialise import materialised_ntriples
+
+    load = store.bulk_load if bulk else store.load
+    if not store.contains_named_graph(ox.NamedNode(str(GRAPH_IRI))):
+        load(materialised_ntriples(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(GRAPH_IRI)))
+    if not store.contains_named_graph(ox.NamedNode(VOCAB_GRAPH)):
+        load(path=str(vocab_path()), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOCAB_GRAPH))
+
+
+def load_into_store(
+    source: Path,
+    store_dir: Path,
+    job: CohortJob,
+    *,
+    workers: int = 1,
+    strict: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> LoadReport:
+    """Load ``source`` into the Oxigraph store ``store_dir`` (created if missing) as one named graph, atomically."""
+    import pyoxigraph as ox
+
+    store_dir = Path(store_dir)
+    report = LoadReport(graph=LOAD_BASE + job.load_id, target=str(store_dir))
+    if store_dir.exists() and not store_dir.is_dir():
+        raise CohortLoadError(f"{store_dir}: not a directory (an Oxigraph store is a directory)")
+    fresh = not store_dir.exists() or not any(store_dir.iterdir())
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.loading-", dir=store_dir.parent))
+    try:
+        nt = work / "cohort.nt"
+        with nt.open("w", encoding="utf-8") as fh:
+            write_ntriples(source, fh, job, report, workers=workers, on_outcome=on_outcome)
+        if strict and report.failed:
+            return report  # nothing loaded; the caller reports the bad lines
+        graph = ox.NamedNode(report.graph)
+        try:
+            if fresh:
+                tmp_store = work / "store"
+                store = ox.Store(str(tmp_store))
+                _ensure_ontology(store, ox, bulk=True)
+                store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                store.flush()
+                del store
+                gc.collect()
+                if store_dir.exists():
+                    store_dir.rmdir()  # empty
+                os.replace(tmp_store, store_dir)
+            else:
+                store = ox.Store(str(store_dir))
+                _ensure_ontology(store, ox, bulk=False)
+                store.load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)  # one transaction
+                store.flush()
+                del store
+                gc.collect()
+        except (OSError, ValueError, SyntaxError, RuntimeError) as exc:
+            raise _store_error(store_dir, exc) from exc
+    finally:
+        gc.collect()
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+# ------------------------------------------------------------------------------------------------ endpoints
+
+
+def _post(url: str, body: bytes, content_type: str, method: str = "POST", timeout: float = 300.0) -> None:
+    req = urllib.request.Request(
+        url, data=body, method=method, headers={"Content-Type": content_type, "User-Agent": "calcgraph"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace").strip().splitlines()
+        raise CohortLoadError(
+            f"endpoint {url} answered HTTP {exc.code}: {detail[0][:200] if detail else exc.reason}"
+        ) from exc
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        raise CohortLoadError(f"cannot reach SPARQL endpoint {url}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def _gsp_url(url: str, graph: str) -> str:
+    sep = "&" if urllib.parse.urlsplit(url).query else "?"
+    return f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
+
+
+class _Sender:
+    def __init__(self, url: str, protocol: str, graph: str) -> None:
+        if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
+            raise CohortLoadError(f"endpoint {url!r} is not an http(s) URL")
+        if protocol not in {"update", "gsp"}:
+            raise CohortLoadError(f"unknown protocol {protocol!r}: use update or gsp")
+        self.url, self.protocol, self.graph = url, protocol, graph
+
+    def send(self, ntriples: str, graph: str | None = None) -> None:
+        g = graph or self.graph
+        if self.protocol == "gsp":
+            _post(_gsp_url(self.url, g), ntriples.encode("utf-8"), "application/n-triples")
+        else:
+            body = f"INSERT DATA {{ GRAPH <{g}> {{\n{ntriples}}} }}"
+            _post(self.url, body.encode("utf-8"), "application/sparql-update")
+
+    def drop(self) -> None:
+        with contextlib.suppress(CalcgraphError):
+            if self.protocol == "gsp":
+                _post(_gsp_url(self.url, self.graph), b"", "application/n-triples", method="DELETE")
+            else:
+                _post(self.url, f"DROP SILENT GRAPH <{self.graph}>".encode(), "application/sparql-update")
+
+
+def load_into_endpoint(
+    source: Path,
+    url: str,
+    job: CohortJob,
+    *,
+    protocol: str = "update",
+    batch_cases: int = 1000,
+    workers: int = 1,
+    strict: bool = False,
+    with_ontology: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> LoadReport:
+    """Load ``source`` into a SPARQL 1.1 endpoint in batches; on failure the load's graph is dropped again."""
+    report = LoadReport(graph=LOAD_BASE + job.load_id, target=url)
+    sender = _Sender(url, protocol, report.graph)
+    if strict:  # find bad lines before writing anything
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            write_ntriples(source, sink, job, report, workers=workers)
+        if report.failed:
+            return report
+        report = LoadReport(graph=report.graph, target=url)
+    started = False
+    try:
+        if with_ontology:
+            from calcgraph.materialise import materialised_ntriples
+
+            started = True
+            sender.send(materialised_ntriples().decode("utf-8"), str(GRAPH_IRI))
+            sender.send(_turtle_as_ntriples(vocab_path()), VOCAB_GRAPH)
+        buf: list[str] = []
+        for text in _cases(source, job, report, workers, on_outcome):
+            buf.append(text)
+            if len(buf) >= batch_cases:
+                started = True
+                sender.send("".join(buf))
+                buf = []
+        buf.append(_load_metadata(report, source, job.with_results))
+        started = True
+        sender.send("".join(buf))
+    except BaseException:
+        if started:
+            sender.drop()
+        raise
+    return report
+
+
+def _turtle_as_ntriples(path: Path) -> str:
+    from rdflib import Graph
+
+    return Graph().parse(path, format="turtle").serialize(format="nt")

@@ -1,0 +1,236 @@
+"""``calcgraph load-cases`` (issue 6): cases and results as RDF in an Oxigraph store or a SPARQL endpoint, cohort
+queries with the expected counts, and no half-loaded store on failure."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from calcgraph import cohort
+from calcgraph import query as q
+from calcgraph.cases import FindingIndex
+from calcgraph.cli import main
+from calcgraph.cli.diagnose import load
+from calcgraph.diagnose import diagnose
+from calcgraph.errors import CaseError, CohortLoadError
+from calcgraph.fastclass import fast_classifier, synthetic_cases
+from calcgraph.reason import release_graph
+from calcgraph.server import OxigraphServer
+from calcgraph.vocab import curie_to_iri, iri_to_curie
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASSIFIED_AS = ROOT / "queries" / "cohort-cases-classified-as.rq"
+FINDINGS_WITH = ROOT / "queries" / "cohort-findings-with.rq"
+PSEUDOGOUT = "pseudogout"
+PSEUDOGOUT_CASE = "case suggestive of pseudogout"
+N = 80
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def cohort_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    fc = fast_classifier()
+    index = FindingIndex.from_graph(release_graph())
+    path = tmp_path_factory.mktemp("cohort") / "cohort.jsonl"
+    cases = synthetic_cases(fc, N, seed=11, findings=sorted(index.labels))
+    with path.open("w", encoding="utf-8") as fh:
+        for c in cases:
+            doc = {"id": c.id, "present": [iri_to_curie(x) for x in c.present]}
+            doc["absent"] = [iri_to_curie(x) for x in c.absent]
+            fh.write(json.dumps(doc) + "\n")
+    return path
+
+
+def expected(cohort_file: Path, target_label: str) -> tuple[set[str], Counter[tuple[str, str]]]:
+    """Cases classified as the target, and how often each (finding IRI, status) is recorded in them."""
+    fc = fast_classifier()
+    loaded = load()
+    target = loaded.index.keys.get(target_label.casefold()) or next(
+        iri for iri, lab in fc.model.labels.items() if lab == target_label
+    )
+    ids: set[str] = set()
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in cohort_file.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        present = [curie_to_iri(x) for x in doc["present"]]
+        absent = [curie_to_iri(x) for x in doc["absent"]]
+        types = fc.types(present, absent)
+        top = diagnose(loaded.model, present, absent, top=1, n_next=0)["differential"][0]["id"]
+        if target in types or any(fc.model.suggests.get(t) == target for t in types) or curie_to_iri(top) == target:
+            ids.add(doc["id"])
+            counts.update((f, "present") for f in present)
+            counts.update((f, "excluded") for f in absent)
+    return ids, counts
+
+
+def _check_queries(engine: q.Engine, cohort_file: Path, times: int = 1) -> None:
+    for target in (PSEUDOGOUT, PSEUDOGOUT_CASE, "septic arthritis"):
+        ids, counts = expected(cohort_file, target)
+        assert ids, f"the generated cohort must have cases classified as {target}"
+        rows = q.run_query(CLASSIFIED_AS, {"target": [target]}, engine).as_dicts()
+        assert Counter(str(r["caseId"]) for r in rows) == Counter({i: times for i in ids})
+        found = q.run_query(FINDINGS_WITH, {"target": [target]}, engine).as_dicts()
+        got = {(str(r["finding"]), str(r["status"])): int(r["cases"]) for r in found}
+        assert got == {k: v * times for k, v in counts.items()}
+        assert [int(r["cases"]) for r in found] == sorted((int(r["cases"]) for r in found), reverse=True)
+
+
+@pytest.fixture(scope="module")
+def store(cohort_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "cohort.db"
+    r = invoke("load-cases", str(cohort_file), "--store", str(path), "--with-results", "--workers", "2")
+    assert r.exit_code == 0, r.output
+    assert f"loaded {N} case(s)" in r.output
+    return path
+
+
+def test_cohort_queries_on_a_store_give_the_expected_counts(store: Path, cohort_file: Path) -> None:
+    _check_queries(q.OxigraphStoreEngine(store), cohort_file)
+
+
+def test_query_command_takes_a_store(store: Path) -> None:
+    r = invoke("query", str(FINDINGS_WITH), "--store", str(store), "-p", "target=pseudogout", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("target,finding,status,cases")
+    missing = invoke("query", str(FINDINGS_WITH), "--store", str(store.parent / "nope"))
+    assert missing.exit_code == 64 and "no such store" in missing.output
+
+
+def test_the_store_holds_the_case_pattern_and_one_graph_per_load(store: Path) -> None:
+    s = ox.Store.read_only(str(store))
+    graphs = {g.value for g in s.named_graphs()}
+    loads = {g for g in graphs if g.startswith(cohort.LOAD_BASE)}
+    assert len(loads) == 1 and {cohort.VOCAB_GRAPH, "https://w3id.org/calcgraph/graph"} <= graphs
+    ask = """PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX cg: <https://w3id.org/calcgraph/CALCGRAPH_>
+    ASK { GRAPH ?g { ?c a cg:0000006 ; cg:0000032 ?f ; a [ owl:onProperty cg:0000030 ; owl:someValuesFrom ?f ] .
+                     ?c cg:0000033 ?x ; a [ owl:complementOf [ owl:someValuesFrom ?x ] ] } }"""
+    assert bool(s.query(ask))
+    (count,) = s.query("SELECT ?n WHERE { GRAPH ?g { ?g <https://w3id.org/calcgraph/cohort#caseCount> ?n } }")
+    assert int(count[0].value) == N
+
+
+def test_a_second_load_is_a_transaction_into_a_new_graph(store: Path, cohort_file: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy.db"
+    shutil.copytree(store, copy)
+    r = invoke("load-cases", str(cohort_file), "--store", str(copy), "--with-results")
+    assert r.exit_code == 0, r.output
+    _check_queries(q.OxigraphStoreEngine(copy), cohort_file, times=2)
+
+
+def _corrupt_line(monkeypatch: pytest.MonkeyPatch, line: int) -> None:
+    real = cohort.case_ntriples
+
+    def corrupt(case, iri, bnode, *args, **kwargs):  # type: ignore[no-untyped-def]
+        text = real(case, iri, bnode, *args, **kwargs)
+        return text + "<not an iri at all\n" if bnode == f"l{line}" else text
+
+    monkeypatch.setattr(cohort, "case_ntriples", corrupt)
+
+
+def test_a_failed_load_leaves_no_store_behind(
+    cohort_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corrupt_line(monkeypatch, 40)
+    target = tmp_path / "new.db"
+    r = invoke("load-cases", str(cohort_file), "--store", str(target))
+    assert r.exit_code == CohortLoadError.exit_code, r.output
+    assert "cannot load the Oxigraph store" in r.output and "Traceback" not in r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_load_leaves_an_existing_store_as_it_was(
+    store: Path, cohort_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    copy = tmp_path / "copy.db"
+    shutil.copytree(store, copy)
+    before = len(ox.Store.read_only(str(copy)))
+    _corrupt_line(monkeypatch, 70)
+    r = invoke("load-cases", str(cohort_file), "--store", str(copy))
+    assert r.exit_code == CohortLoadError.exit_code, r.output
+    assert len(ox.Store.read_only(str(copy))) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db"]
+
+
+def test_bad_lines_are_skipped_or_strict(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "present": ["acute monoarthritis"]}),
+        "{oops",
+        json.dumps({"id": "b", "present": ["calcium pyrophosphate crystals in synovial fluid"]}),
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    strict = invoke("load-cases", str(path), "--store", str(tmp_path / "s1"), "--strict")
+    assert strict.exit_code == CaseError.exit_code and "nothing loaded" in strict.output
+    assert not (tmp_path / "s1").exists()
+    r = invoke("load-cases", str(path), "--store", str(tmp_path / "s2"))
+    assert r.exit_code == CaseError.exit_code
+    assert f"{path}:2: invalid JSON" in r.output and "loaded 2 case(s)" in r.output
+    ids = ox.Store.read_only(str(tmp_path / "s2")).query(
+        "SELECT ?id WHERE { GRAPH ?g { ?c <http://purl.org/dc/terms/identifier> ?id } } ORDER BY ?id"
+    )
+    assert [row[0].value for row in ids] == ["a", "b"]
+
+
+def test_store_or_endpoint_is_required(cohort_file: Path) -> None:
+    assert invoke("load-cases", str(cohort_file)).exit_code == 64
+
+
+# ------------------------------------------------------------------------------------------------ endpoint
+
+
+@pytest.fixture(scope="module")
+def server():  # type: ignore[no-untyped-def]
+    with OxigraphServer(writable=True) as srv:
+        yield srv
+
+
+def _graphs(server: OxigraphServer) -> set[str]:
+    res = q.EndpointEngine(server.query_url, default_graph=None).run(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {}, {}
+    )
+    return {str(r[0]) for r in res.rows}
+
+
+@pytest.mark.parametrize("protocol", ["update", "gsp"])
+def test_load_into_a_sparql_endpoint(server: OxigraphServer, cohort_file: Path, protocol: str) -> None:
+    url = server.update_url if protocol == "update" else server.store_url
+    before = _graphs(server)
+    r = invoke(
+        "load-cases", str(cohort_file), "--endpoint", url, "--protocol", protocol, "--with-results",
+        "--batch-size", "7",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    new = _graphs(server) - before
+    assert len(new) == 1
+    engine = q.EndpointEngine(server.query_url, default_graph=None)
+    times = sum(1 for g in _graphs(server) if g.startswith(cohort.LOAD_BASE))  # loads of this file so far
+    _check_queries(engine, cohort_file, times=times)
+
+
+def test_a_failed_endpoint_load_is_dropped(
+    server: OxigraphServer, cohort_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _graphs(server)
+    _corrupt_line(monkeypatch, 50)
+    r = invoke("load-cases", str(cohort_file), "--endpoint", server.update_url, "--batch-size", "10")
+    assert r.exit_code == CohortLoadError.exit_code and "HTTP 400" in r.output
+    assert _graphs(server) == before
+
+
+def test_endpoint_must_be_http() -> None:
+    with pytest.raises(CohortLoadError):
+        cohort._Sender("file:///etc/passwd", "update", "urn:x")
+    assert urllib.request  # the tests talk to 127.0.0.1 only
