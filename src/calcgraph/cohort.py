@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from calcgraph import paths
+from calcgraph import http, paths
 from calcgraph.batch import DiagnoseJob, Outcome, run_batch
 from calcgraph.cases import Case
 from calcgraph.errors import CalcgraphError, CohortLoadError
@@ -285,19 +285,9 @@ def load_into_store(
 
 
 def _post(url: str, body: bytes, content_type: str, method: str = "POST", timeout: float = 300.0) -> None:
-    req = urllib.request.Request(
-        url, data=body, method=method, headers={"Content-Type": content_type, "User-Agent": "calcgraph"}
+    http.request(
+        url, data=body, headers={"Content-Type": content_type}, error=CohortLoadError, method=method, timeout=timeout
     )
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            resp.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace").strip().splitlines()
-        raise CohortLoadError(
-            f"endpoint {url} answered HTTP {exc.code}: {detail[0][:200] if detail else exc.reason}"
-        ) from exc
-    except (TimeoutError, urllib.error.URLError, OSError) as exc:
-        raise CohortLoadError(f"cannot reach SPARQL endpoint {url}: {getattr(exc, 'reason', exc)}") from exc
 
 
 def _gsp_url(url: str, graph: str) -> str:

@@ -43,7 +43,7 @@ from pathlib import Path
 from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 
-from calcgraph import paths
+from calcgraph import http, paths
 from calcgraph.errors import EndpointError, QueryFileError, QueryParameterError, UnknownTermError, UsageError
 from calcgraph.vocab import GRAPH_IRI, PREFIXES, curie_to_iri, iri_to_curie
 
@@ -526,27 +526,13 @@ class EndpointEngine(Engine):
         form: list[tuple[str, str]] = [("query", inject_values(text, merged))]
         if self.default_graph:
             form.append(("default-graph-uri", self.default_graph))
-        req = urllib.request.Request(
+        body = http.request(
             self.url,
             data=urllib.parse.urlencode(form).encode(),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/sparql-results+json",
-                "User-Agent": "calcgraph",
-            },
-            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+            error=EndpointError,
+            timeout=self.timeout,
         )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                body = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace").strip().splitlines()
-            raise EndpointError(
-                f"endpoint {self.url} answered HTTP {exc.code}: {detail[0][:200] if detail else exc.reason}"
-            ) from exc
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise EndpointError(f"cannot reach SPARQL endpoint {self.url}: {reason}") from exc
         try:
             return parse_json_results(json.loads(body))
         except (ValueError, KeyError, TypeError) as exc:
