@@ -36,6 +36,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy src/calcgraph
 	$(PY) -m pytest
 
 # Benchmarks (tables of medians and ratios, about 5 minutes on 2 cores; see benchmarks/run_all.py).
@@ -44,6 +45,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy src/calcgraph
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info $(OUT)

@@ -356,3 +356,10 @@ def test_dot_renders_with_graphviz(G, tmp_path):
     res = subprocess.run(["dot", "-Tsvg", str(out)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert ">pseudogout</text>" in res.stdout
+
+
+def test_read_dot_rejects_an_edge_into_a_subgraph(tmp_path: Path) -> None:
+    path = tmp_path / "subgraph.dot"
+    path.write_text('digraph g { "a" -> { "b" "c" } }\n', encoding="utf-8")
+    with pytest.raises(ExportError, match="subgraph"):
+        read_dot(path)

@@ -201,7 +201,8 @@ def parse_phenopacket(data: Mapping[str, Any], index: FindingIndex, where: str) 
     feats = data.get("phenotypicFeatures")
     if not isinstance(feats, list):
         raise CaseError(f"{where}: field 'phenotypicFeatures'", "must be a list")
-    present, absent = [], []
+    present: list[str] = []
+    absent: list[str] = []
     for i, feat in enumerate(feats):
         fw = f"{where}: phenotypicFeatures[{i}]"
         ftype = feat.get("type") if isinstance(feat, dict) else None

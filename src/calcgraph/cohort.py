@@ -150,6 +150,7 @@ class CohortJob(DiagnoseJob):
         from calcgraph.diagnose import diagnose
 
         self.ensure()
+        assert self._state_fast is not None  # with_results sets classes=True and reasoner="fast", so setup() built it
         result = diagnose(self._state_loaded.model, case.present, case.absent, top=self.top, n_next=0)
         classes = self._state_fast.types(case.present, case.absent, case.id)
         return case_ntriples(case, iri, f"l{line}", result, classes)

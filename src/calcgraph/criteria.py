@@ -168,7 +168,7 @@ def classify(case: Case, index: FindingIndex, *, alternative_explains_all: bool 
     lo_total = hi_total = 0
     typical_episode: bool | None = None
     for code, name, levels in DOMAINS:
-        items = []
+        items: list[dict[str, Any]] = []
         for pts, label, level in levels:
             iri = index.keys.get(label.casefold())
             state = "present" if iri in present else "absent" if iri in absent else "not recorded"

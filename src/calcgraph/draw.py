@@ -15,7 +15,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -23,6 +23,9 @@ from calcgraph.errors import ExportError, MissingFeatureError
 from calcgraph.export import EDGE_COLOURS, KIND_COLOURS
 from calcgraph.graph import EDGE_TYPES, KINDS, focus_subgraph, resolve_node
 from calcgraph.io import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from matplotlib.typing import LineStyleType
 
 #: Default picture size of :func:`draw_focus`, in inches, and resolution: 1600 x 1300 pixels.
 FOCUS_SIZE = (16.0, 13.0)
@@ -40,7 +43,7 @@ DOC_DISEASES = {
     "septic arthritis": "septic-arthritis",
 }
 
-_EDGE_STYLE = {
+_EDGE_STYLE: dict[str, LineStyleType] = {
     "subclass_of": "dashed",
     "distinguishes": "dotted",
     "argues_against": "dashdot",

@@ -171,15 +171,15 @@ def dot_text(G: nx.MultiDiGraph) -> str:
     dot.set_graph_defaults(rankdir="LR", overlap="false", splines="true")
     dot.set_node_defaults(fontname="Helvetica", fontsize="10")
     for node, data in G.nodes(data=True):
-        attrs = {k: _dot_quote(v) for k, v in data.items()}
+        attrs: dict[str, str] = {k: _dot_quote(v) for k, v in data.items()}
         colour = KIND_COLOURS.get(str(data.get("kind")), "#777777")
         attrs.update(shape='"box"', style='"rounded,filled"', fillcolor=_dot_quote(colour), fontcolor='"white"')
-        dot.add_node(pydot.Node(_dot_quote(node), **attrs))
+        dot.add_node(pydot.Node(_dot_quote(node), obj_dict=None, **attrs))
     for u, v, k, data in G.edges(keys=True, data=True):
         attrs = {name: _dot_quote(value) for name, value in data.items()}
         attrs["key"] = _dot_quote(k)
         attrs["color"] = _dot_quote(EDGE_COLOURS.get(str(data.get("type")), "#777777"))
-        dot.add_edge(pydot.Edge(_dot_quote(u), _dot_quote(v), **attrs))
+        dot.add_edge(pydot.Edge(_dot_quote(u), _dot_quote(v), obj_dict=None, **attrs))
     return dot.to_string()
 
 
@@ -211,8 +211,17 @@ def read_dot(path: Path) -> nx.MultiDiGraph:
     for edge in dot.get_edges():
         attrs = {k: _typed(k, _dot_unquote(v)) for k, v in edge.get_attributes().items() if k not in _DOT_STYLE}
         key = attrs.pop("key", None)
-        G.add_edge(_dot_unquote(edge.get_source()), _dot_unquote(edge.get_destination()), key=key, **attrs)
+        G.add_edge(
+            _dot_endpoint(path, edge.get_source()), _dot_endpoint(path, edge.get_destination()), key=key, **attrs
+        )
     return G
+
+
+def _dot_endpoint(path: Path, value: object) -> str:
+    """The node name at one end of an edge read by pydot (a subgraph end, as in ``a -> {b c}``, is a dict)."""
+    if not isinstance(value, str):
+        raise ExportError(f"{path}: an edge ends in a subgraph, not a node; only node-to-node edges can be read")
+    return _dot_unquote(value)
 
 
 # --- HTML ----------------------------------------------------------------------------------------------------------

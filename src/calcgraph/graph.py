@@ -36,6 +36,7 @@ from pathlib import Path
 
 import networkx as nx
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Identifier, Node
 
 from calcgraph import vocab
 from calcgraph.errors import OntologySourceError, UnknownTermError
@@ -72,7 +73,7 @@ FIGURES: dict[URIRef, str] = {
 SEP = "|"
 
 
-def curie(iri: URIRef | str) -> str:
+def curie(iri: Node | str) -> str:
     """The CURIE of an IRI with a known prefix, else the IRI itself."""
     return vocab.iri_to_curie(str(iri)) or str(iri)
 
@@ -103,8 +104,8 @@ def _closure(parents: dict[URIRef, set[URIRef]], node: URIRef) -> set[URIRef]:
     return seen
 
 
-def _axioms(g: Graph) -> dict[tuple[URIRef, URIRef, URIRef], URIRef]:
-    """(source, property, target) -> the owl:Axiom node that annotates that assertion."""
+def _axioms(g: Graph) -> dict[tuple[Node, Node, Node], Node]:
+    """(source, property, target) -> the owl:Axiom node (usually a blank node) that annotates that assertion."""
     out = {}
     for ax in g.subjects(RDF.type, OWL.Axiom):
         s, p, o = (g.value(ax, q) for q in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget))
@@ -113,7 +114,7 @@ def _axioms(g: Graph) -> dict[tuple[URIRef, URIRef, URIRef], URIRef]:
     return out
 
 
-def _evidence(g: Graph, subject: URIRef | None) -> dict[str, object]:
+def _evidence(g: Graph, subject: Node | None) -> dict[str, object]:
     """Figures, sources, seed-only flag and comment carried by an axiom or an n-ary statement."""
     attrs: dict[str, object] = {"seed_only": False}
     if subject is None:
@@ -126,7 +127,7 @@ def _evidence(g: Graph, subject: URIRef | None) -> dict[str, object]:
     if sources:
         attrs["sources"] = _join(sources)
     seed = g.value(subject, vocab.SEED_ONLY)
-    attrs["seed_only"] = bool(seed is not None and seed.toPython() is True)
+    attrs["seed_only"] = bool(isinstance(seed, Literal) and seed.toPython() is True)
     comment = g.value(subject, RDFS.comment)
     if comment is not None:
         attrs["comment"] = str(comment)
@@ -188,7 +189,7 @@ def knowledge_graph(g: Graph) -> nx.MultiDiGraph:
                 attrs[name] = str(value)
         G.add_node(node, **attrs)
 
-    node_of = {iri: node for node, iri in iri_of.items()}
+    node_of: dict[Node, str] = {iri: node for node, iri in iri_of.items()}
     for node, cls in iri_of.items():
         for parent in sorted(parents.get(cls, ())):
             if parent in node_of:
@@ -201,10 +202,14 @@ def knowledge_graph(g: Graph) -> nx.MultiDiGraph:
                 attrs = _evidence(g, axioms.get((s, prop, o)))
                 G.add_edge(node_of[s], node_of[o], key=etype, type=etype, **attrs)
 
-    for stmt in sorted(g.subjects(RDF.type, vocab.DISTINGUISHING_FINDING)):
+    # (every subject of a parsed RDF graph is an Identifier: a URIRef or a BNode)
+    stmts = [s for s in g.subjects(RDF.type, vocab.DISTINGUISHING_FINDING) if isinstance(s, Identifier)]
+    for stmt in sorted(stmts):
         finding, favours, disfavours = (
             g.value(stmt, p) for p in (vocab.CONCERNS_FINDING, vocab.FAVOURS, vocab.DISFAVOURS)
         )
+        if finding is None or favours is None or disfavours is None:
+            continue
         if finding not in node_of or favours not in node_of or disfavours not in node_of:
             continue
         attrs = _evidence(g, stmt)

@@ -26,7 +26,7 @@ def request(
     req = urllib.request.Request(url, data=data, method=method, headers={"User-Agent": "calcgraph", **headers})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.read()  # type: ignore[no-any-return]
+            return resp.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace").strip().splitlines()
         raise error(f"endpoint {url} answered HTTP {exc.code}: {detail[0][:200] if detail else exc.reason}") from exc

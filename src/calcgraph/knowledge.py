@@ -241,10 +241,17 @@ def _choose(own: list[Evidence], inherited: list[tuple[int, Evidence]]) -> Evide
     return None
 
 
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of one of this module's SELECT queries."""
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)  # the _Q_* queries are all SELECT queries
+    return solutions
+
+
 def _build(store: ox.Store, source: str) -> KnowledgeBase:
     labels: dict[str, str] = {}
     parents: dict[str, set[str]] = defaultdict(set)
-    rows = list(store.query(_Q_DISEASES))
+    rows = list(_select(store, _Q_DISEASES))
     diseases = {r["d"].value for r in rows if isinstance(r["d"], ox.NamedNode)}
     for r in rows:
         d = r["d"].value
@@ -254,14 +261,14 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         if r["parent"] is not None and r["parent"].value in diseases:
             parents[d].add(r["parent"].value)
     findings = set()
-    for r in store.query(_Q_FINDINGS):
+    for r in _select(store, _Q_FINDINGS):
         findings.add(r["f"].value)
         labels.setdefault(r["f"].value, r["label"].value)
     frozen_parents = {d: frozenset(ps) for d, ps in parents.items()}
     ancestors = _closure(frozen_parents)
 
     asserted: list[Evidence] = []
-    for r in store.query(_Q_RELATIONS):
+    for r in _select(store, _Q_RELATIONS):
         f, d = r["f"].value, r["d"].value
         if f not in findings or d not in diseases:
             continue  # a relation on something that is not a finding/disease class is not diagnostic knowledge
@@ -298,7 +305,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
     effective = {k: v for k, v in effective.items() if k[1] in cand_set}
 
     asserted_pairs = set()
-    for r in store.query(_Q_COEXIST):
+    for r in _select(store, _Q_COEXIST):
         a, b = r["a"].value, r["b"].value
         asserted_pairs |= {(a, b), (b, a)}
     coexist = {

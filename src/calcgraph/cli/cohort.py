@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from calcgraph.errors import CaseError, UsageError
+
+if TYPE_CHECKING:
+    from calcgraph.batch import Outcome
 
 
 @click.command("load-cases")
@@ -62,7 +66,7 @@ def load_cases_command(
     job = CohortJob(new_load_id(), with_results=with_results, top=top)
     with tqdm(unit="case", disable=None, file=sys.stderr) as bar:
 
-        def progress(o):  # type: ignore[no-untyped-def]
+        def progress(o: Outcome) -> None:
             bar.update(1)
             if o.error is not None:
                 msg = f"skipped: {o.error}"

@@ -203,7 +203,7 @@ def run_batch(
         reasoner=reasoner,
     )
     if loaded is not None:  # already parsed by the caller: reuse it
-        job._state_loaded = loaded  # type: ignore[attr-defined]
+        job._state_loaded = loaded
     total = _count_lines(batch) if sys.stderr.isatty() else None
     ok = n_failed = 0
     failed: list[int] = []  # the first line numbers only: memory stays constant
@@ -285,6 +285,7 @@ def diagnose_command(
     from calcgraph.cases import load_case_file
     from calcgraph.diagnose import diagnose
 
+    assert case is not None  # exactly one of CASE and --batch is given, and --batch has returned above
     c = load_case_file(case, loaded.index)
     result = diagnose(loaded.model, c.present, c.absent, case_id=c.id, top=top, n_next=n_next)
     result = _with_classes(result, c, classes, loaded.ontology, reasoner)
