@@ -396,7 +396,13 @@ def fast_classifier(release: Path | None = None) -> FastClassifier:
     path = release_path(release)
     key = hierarchy_key(path)
     if key not in _FAST:
-        _, model = _cached(path)
+        if release is None or path.resolve() == paths.release_owl().resolve():
+            # the release's defined classes from the compiled model (cached; the Turtle twin of this file)
+            from calcgraph.compiled import load
+
+            model = load().case_model
+        else:
+            _, model = _cached(path)
         _FAST.clear()
         _FAST[key] = FastClassifier(model, load_hierarchy(path))
     return _FAST[key]

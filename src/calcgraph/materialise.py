@@ -18,7 +18,6 @@ it types every blank node (``_:axiom rdf:type owl:Thing``), which :func:`entaile
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -95,9 +94,11 @@ def _load(path: Path) -> Graph:
 
 
 def cache_dir() -> Path:
-    """Where materialised graphs are cached: ``$CALCGRAPH_CACHE_DIR`` or ``ontology/.cache``."""
-    env = os.environ.get("CALCGRAPH_CACHE_DIR")
-    return Path(env) if env else paths.ontology_dir() / ".cache"
+    """Where generated files are cached: :func:`calcgraph.cache.cache_dir` (``$CALCGRAPH_CACHE_DIR``,
+    ``ontology/.cache``, or the user's cache directory when the ontology directory is read-only)."""
+    from calcgraph import cache
+
+    return cache.cache_dir()
 
 
 def cache_key(path: Path) -> str:

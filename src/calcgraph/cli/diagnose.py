@@ -19,8 +19,7 @@ from typing import IO, Any
 
 import click
 
-from calcgraph import paths
-from calcgraph.errors import CalcgraphError, CaseError, JavaNotFoundError, OntologySourceError, UsageError
+from calcgraph.errors import CalcgraphError, CaseError, JavaNotFoundError, UsageError
 
 
 @dataclass(frozen=True)
@@ -31,21 +30,12 @@ class Loaded:
 
 
 def load(ontology: Path | None = None) -> Loaded:
-    """The finding index and the diagnostic model of an ontology file (default: the release Turtle)."""
-    from rdflib import Graph
+    """The finding index and the diagnostic model of an ontology file (default: the release Turtle), from the
+    compiled-model cache when it is fresh (:mod:`calcgraph.compiled`)."""
+    from calcgraph.compiled import load as load_compiled
 
-    from calcgraph.cases import FindingIndex
-    from calcgraph.diagnose import build_model
-    from calcgraph.knowledge import knowledge_base
-
-    path = Path(ontology) if ontology is not None else paths.release_ttl()
-    if not path.exists():
-        raise OntologySourceError(str(path), None, "no such file", hint="run `calcgraph build` first")
-    try:
-        g = Graph().parse(path, format="xml" if path.suffix.lower() in (".owl", ".rdf", ".xml") else "turtle")
-    except Exception as exc:  # rdflib raises many parser-specific types
-        raise OntologySourceError(str(path), getattr(exc, "lines", None), f"cannot parse: {exc}") from exc
-    return Loaded(FindingIndex.from_graph(g), build_model(knowledge_base(g)), path)
+    c = load_compiled(ontology)
+    return Loaded(c.index, c.model, c.ontology)
 
 
 # --- reasoner classes (calcgraph.reason is another module; imported lazily, optional) ---------------------------
