@@ -178,7 +178,9 @@ def test_concurrent_builders_do_not_corrupt_the_cache(tmp_path: Path) -> None:
     reader = subprocess.Popen(
         [*run, _READER, key, str(file), str(go), str(stop)], env=env, stdout=subprocess.PIPE, text=True
     )
-    builders = [subprocess.Popen([*run, _BUILDER, str(go)], env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    builders = [
+        subprocess.Popen([*run, _BUILDER, str(go)], env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)
+    ]
     time.sleep(0.5)
     go.touch()
     outs = [b.communicate(timeout=300)[0].split() for b in builders]
