@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 
 from calcgraph import paths
-from calcgraph.build import parse_source
+from calcgraph.build import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def read_tsv(name: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def edit_graph() -> Graph:
-    return parse_source(paths.edit_file())
+    return load_sources(paths.edit_file())
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from rdflib.term import Node
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import atomic_write_bytes
 from calcgraph.qc import report
+from calcgraph.tables import merge_tables, table_paths
 
 
 def parse_source(path: Path) -> Graph:
@@ -46,9 +47,15 @@ def parse_source(path: Path) -> Graph:
     return g
 
 
-def check(path: Path) -> Graph:
-    """Parse and QC the source; raise :class:`OntologyQCError` listing every problem."""
+def load_sources(path: Path) -> Graph:
+    """The edit file with the relation tables beside it (``templates/relations-*.tsv``) merged in: the release graph."""
     g = parse_source(path)
+    return merge_tables(g, table_paths(Path(path)))
+
+
+def check(path: Path) -> Graph:
+    """Parse the sources, merge the tables and QC the result; raise :class:`OntologyQCError` listing every problem."""
+    g = load_sources(path)
     problems = report(g)
     if problems:
         raise OntologyQCError(str(path), [str(p) for p in problems])
@@ -145,4 +152,4 @@ def _stale(g: Graph, out_dir: Path) -> list[Path]:
 
 def stale_release_files(source: Path, out_dir: Path) -> list[Path]:
     """Release files that are missing or do not hold exactly the source's triples."""
-    return _stale(parse_source(source), out_dir)
+    return _stale(load_sources(source), out_dir)

@@ -8,7 +8,7 @@ import click
 
 from calcgraph import paths
 from calcgraph.build import build as build_release
-from calcgraph.build import parse_source, stale_release_files
+from calcgraph.build import load_sources, stale_release_files
 from calcgraph.errors import OntologyQCError
 from calcgraph.qc import report
 
@@ -55,7 +55,7 @@ def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -
 def qc_command(source: Path | None) -> None:
     """Report quality-control problems of an ontology source (labels, definitions, identifiers, references)."""
     source = source or paths.edit_file()
-    problems = report(parse_source(source))
+    problems = report(load_sources(source))
     if problems:
         raise OntologyQCError(str(source), [str(p) for p in problems])
     click.echo(f"{source}: no QC problems")
