@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import os
+import queue
 import secrets
 import shutil
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -229,6 +232,106 @@ def _ensure_ontology(store: Any, ox: Any, bulk: bool) -> None:
         load(path=str(vocab_path()), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOCAB_GRAPH))
 
 
+class _StrictFailure(Exception):
+    """Raised at the end of the input when ``strict`` and a line failed: the store load is abandoned."""
+
+
+class _Stream(io.RawIOBase):
+    """The cohort's N-Triples as a binary stream, produced by a background thread while Oxigraph loads.
+
+    Oxigraph's loaders release the GIL while they parse and index, so the Python that makes the triples (parsing,
+    ranking, classifying; in worker processes with ``workers > 1``) runs alongside the loader instead of before it,
+    and no intermediate file is written. At most :data:`STREAM_QUEUE` blocks of about :data:`STREAM_BLOCK` bytes wait
+    in memory. An exception in the producer is re-raised to the loader (which abandons the load) and kept in
+    :attr:`error`, so the caller can report the original.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[str]]) -> None:
+        super().__init__()
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=STREAM_QUEUE)
+        self._pending = memoryview(b"")
+        self._done = False
+        self._stop = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(produce,), name="cohort-ntriples", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, produce: Callable[[], Iterator[str]]) -> None:
+        try:
+            block: list[str] = []
+            size = 0
+            for text in produce():
+                block.append(text)
+                size += len(text)
+                if size >= STREAM_BLOCK:
+                    if not self._put("".join(block).encode("utf-8")):
+                        return
+                    block, size = [], 0
+            if block and not self._put("".join(block).encode("utf-8")):
+                return
+            self._put(None)
+        except BaseException as exc:  # handed to the reading side
+            self._put(exc)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            item = self._queue.get()
+            if item is None:
+                self._done = True
+            elif isinstance(item, BaseException):
+                self._done = True
+                self.error = item
+                raise item
+            else:
+                self._pending = memoryview(item)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        super().close()
+
+
+#: Bytes per block handed from the producer thread to the loader, and blocks that may wait in memory.
+STREAM_BLOCK = 1 << 20
+STREAM_QUEUE = 16
+
+
+def _ntriples_stream(
+    source: Path,
+    job: CohortJob,
+    report: LoadReport,
+    *,
+    workers: int,
+    strict: bool,
+    on_outcome: Callable[[Outcome], None] | None,
+) -> _Stream:
+    def produce() -> Iterator[str]:
+        yield from _cases(source, job, report, workers, on_outcome)
+        if strict and report.failed:
+            raise _StrictFailure
+        yield _load_metadata(report, source, job.with_results)
+
+    return _Stream(produce)
+
+
 def load_into_store(
     source: Path,
     store_dir: Path,
@@ -238,7 +341,11 @@ def load_into_store(
     strict: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> LoadReport:
-    """Load ``source`` into the Oxigraph store ``store_dir`` (created if missing) as one named graph, atomically."""
+    """Load ``source`` into the Oxigraph store ``store_dir`` (created if missing) as one named graph, atomically.
+
+    The triples stream straight into Oxigraph (``bulk_load`` for a new store, one transaction for an existing one)
+    while they are made; nothing is written to a temporary file. With ``strict``, a bad line abandons the load at
+    the end of the input (every bad line is still counted)."""
     import pyoxigraph as ox
 
     store_dir = Path(store_dir)
@@ -247,20 +354,17 @@ def load_into_store(
         raise CohortLoadError(f"{store_dir}: not a directory (an Oxigraph store is a directory)")
     fresh = not store_dir.exists() or not any(store_dir.iterdir())
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.loading-", dir=store_dir.parent))
+    work = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.loading-", dir=store_dir.parent)) if fresh else None
+    graph = ox.NamedNode(report.graph)
+    stream = _ntriples_stream(source, job, report, workers=workers, strict=strict, on_outcome=on_outcome)
+    reader = io.BufferedReader(stream, buffer_size=STREAM_BLOCK)
     try:
-        nt = work / "cohort.nt"
-        with nt.open("w", encoding="utf-8") as fh:
-            write_ntriples(source, fh, job, report, workers=workers, on_outcome=on_outcome)
-        if strict and report.failed:
-            return report  # nothing loaded; the caller reports the bad lines
-        graph = ox.NamedNode(report.graph)
         try:
-            if fresh:
+            if work is not None:
                 tmp_store = work / "store"
                 store = ox.Store(str(tmp_store))
                 _ensure_ontology(store, ox, bulk=True)
-                store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                store.bulk_load(reader, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
                 store.flush()
                 del store
                 gc.collect()
@@ -270,15 +374,21 @@ def load_into_store(
             else:
                 store = ox.Store(str(store_dir))
                 _ensure_ontology(store, ox, bulk=False)
-                store.load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)  # one transaction
+                store.load(reader, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)  # one transaction
                 store.flush()
                 del store
                 gc.collect()
-        except (OSError, ValueError, SyntaxError, RuntimeError) as exc:
+        except (OSError, ValueError, SyntaxError, RuntimeError, _StrictFailure) as exc:
+            if isinstance(stream.error, _StrictFailure):
+                return report  # nothing loaded; the caller reports the bad lines
+            if stream.error is not None:
+                raise stream.error from exc  # the producer's own error (a calcgraph error, an interrupt, ...)
             raise _store_error(store_dir, exc) from exc
     finally:
+        reader.close()
         gc.collect()
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     return report
 
 

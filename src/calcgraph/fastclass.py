@@ -237,6 +237,10 @@ class FastClassifier:
         self._up = {c: self._supers.get(c, frozenset()) | {c} for c in self.defined}
         #: the hierarchy in the shape :func:`calcgraph.reason.describe_case` walks (direct = all supers: transitive)
         self.up: dict[str, set[str]] = {k: set(v) for k, v in self._supers.items()}
+        self._program: _Program | None = None  # the bitset form of :meth:`types`, compiled on first use
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_program": None}  # compiled code does not pickle; it is rebuilt on use
 
     @classmethod
     def compile(cls, g: Graph, hierarchy: Hierarchy) -> FastClassifier:
@@ -325,7 +329,105 @@ class FastClassifier:
         return None
 
     def types(self, present: Iterable[str], absent: Iterable[str], case_id: str = "") -> list[str]:
-        """The case's entailed defined classes (sorted by CURIE); :class:`ReasonerError` if it is inconsistent."""
+        """The case's entailed defined classes (sorted by CURIE); :class:`ReasonerError` if it is inconsistent.
+
+        Bitsets: the findings and the defined classes are bits of Python integers, and each definition is compiled
+        to two Python expressions over them ("entailed", "its negation entailed"). The result is the fixpoint of
+        :meth:`types_reference` (same evaluation order, same hierarchy rule), about ten times faster;
+        ``tests/test_fastclass.py`` checks that both agree."""
+        pres, abse = frozenset(present), frozenset(absent)
+        self._check(pres, abse, case_id)
+        prog = self._program or self._compile_program()
+        bit = prog.finding_bit
+        p_mask = a_mask = 0
+        for f in pres:
+            p_mask |= bit.get(f, 0)
+        for f in abse:
+            a_mask |= bit.get(f, 0)
+        vt = vf = decided = 0
+        for _ in range(len(prog.steps) + 1):
+            changed = False
+            for k, is_true, is_false, subs, supers in prog.steps:
+                if decided >> k & 1:
+                    continue
+                if is_true(p_mask, a_mask, vt, vf):
+                    vt |= 1 << k
+                elif is_false(p_mask, a_mask, vt, vf):
+                    vf |= 1 << k
+                elif vt & subs:  # unknown by its definition: a TRUE subclass or a FALSE superclass decides
+                    vt |= 1 << k
+                elif vf & supers:
+                    vf |= 1 << k
+                else:
+                    continue
+                decided |= 1 << k
+                changed = True
+            if not changed:
+                break
+        closed = 0
+        while vt:
+            low = vt & -vt
+            closed |= prog.up[low.bit_length() - 1]
+            vt ^= low
+        return [c for k, c in enumerate(prog.defined) if closed >> k & 1]
+
+    def _check(self, pres: frozenset[str], abse: frozenset[str], case_id: str) -> None:
+        why = self.inconsistency(pres, abse) if abse or pres & self.hierarchy.unsatisfiable else None
+        if why is not None:
+            name = f"the case {case_id}" if case_id else "the case"
+            raise ReasonerError(f"the fast classifier: {name} is inconsistent: {why}")
+
+    def _compile_program(self) -> _Program:
+        defined = sorted(self.defined, key=lambda t: iri_to_curie(t) or t)
+        dbit = {c: k for k, c in enumerate(defined)}
+        fbit: dict[str, int] = {}
+
+        def mask(iris: Iterable[str]) -> int:
+            m = 0
+            for i in iris:
+                m |= fbit.setdefault(i, 1 << len(fbit))
+            return m
+
+        def dmask(iris: Iterable[str]) -> int:
+            return sum(1 << dbit[i] for i in set(iris) if i in dbit)
+
+        def expr(n: Node) -> tuple[str, str]:  # (entailed, negation entailed) as Python expressions
+            kind = n[0]
+            if kind == "true":
+                return "True", "False"
+            if kind == "named":
+                if n[1] not in dbit:
+                    return "False", "False"
+                k = dbit[n[1]]
+                return f"(VT >> {k} & 1)", f"(VF >> {k} & 1)"
+            if kind == "some":
+                t = f"(P & {mask(n[1])})"
+                return t, f"(not {t} and " + " and ".join(f"(A & {mask(self.supers(m))})" for m in n[2]) + ")"
+            if kind == "not":
+                t, f = expr(n[1])
+                return f, t
+            parts = [expr(x) for x in n[1]]
+            any_t, all_t = " or ".join(t for t, _ in parts), " and ".join(t for t, _ in parts)
+            any_f, all_f = " or ".join(f for _, f in parts), " and ".join(f for _, f in parts)
+            if kind == "and":
+                return f"(({all_t}) and not ({any_f}))", f"({any_f})"
+            return f"({any_t})", f"(({all_f}) and not ({any_t}))"
+
+        steps = []
+        for c in self._order:
+            t, f = expr(self._nodes[c])
+            is_true = eval(compile(f"lambda P, A, VT, VF: bool({t})", "<fastclass>", "eval"))
+            is_false = eval(compile(f"lambda P, A, VT, VF: bool({f})", "<fastclass>", "eval"))
+            steps.append(
+                (dbit[c], is_true, is_false, dmask(self._subs.get(c, ())), dmask(self._supers.get(c, ())))
+            )
+        up = [dmask(self._up[c]) for c in defined]
+        self._program = _Program(tuple(defined), dict(fbit), tuple(steps), tuple(up))
+        return self._program
+
+    def types_reference(self, present: Iterable[str], absent: Iterable[str], case_id: str = "") -> list[str]:
+        """:meth:`types` by direct evaluation of the definitions (the specification the bitset form is tested
+        against)."""
         pres, abse = frozenset(present), frozenset(absent)
         why = self.inconsistency(pres, abse)
         if why is not None:
@@ -376,6 +478,19 @@ class FastClassifier:
                 present.append(rng.choice(sorted(n[1])))
             else:
                 absent.extend(n[2])
+
+
+@dataclass(frozen=True)
+class _Program:
+    """:meth:`FastClassifier.types` compiled: defined classes (bit k = ``defined[k]``, sorted by CURIE), the bit of
+    each finding a definition mentions, per defined class in evaluation order ``(k, entailed(P, A, VT, VF),
+    negation entailed(...), mask of its defined subclasses, mask of its defined superclasses)``, and per defined class
+    the mask of itself and its defined superclasses."""
+
+    defined: tuple[str, ...]
+    finding_bit: dict[str, int]
+    steps: tuple[tuple[int, Any, Any, int, int], ...]
+    up: tuple[int, ...]
 
 
 def _named_defined(n: Node) -> set[str]:
