@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, Literal, URIRef
+from rdflib import OWL, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from calcgraph import paths
@@ -15,6 +15,7 @@ from calcgraph import vocab as v
 from calcgraph.build import build, parse_source, stale_release_files
 from calcgraph.cli import main
 from calcgraph.errors import OntologyQCError, OntologySourceError
+from calcgraph.hpo import CATALOG, HP_IMPORT_IRI
 from calcgraph.qc import report
 
 
@@ -33,18 +34,37 @@ def test_stale_detection_notices_a_changed_source(tmp_path: Path) -> None:
 
 
 def test_release_loads_in_rdflib(release_graph: Graph, edit_graph: Graph) -> None:
+    # the release graph (edit file + tables) declares the import of the HPO module that `calcgraph build` writes
+    assert (v.ONTOLOGY_IRI, OWL.imports, HP_IMPORT_IRI) in release_graph
     assert len(release_graph) == len(edit_graph)
     assert (None, RDFS.label, Literal("pseudogout")) in release_graph
 
 
 def test_release_loads_in_owlready2() -> None:
+    """owlready2 finds the HPO import module offline in a directory of its onto_path (the recipe in docs/hpo.md)."""
     import owlready2
 
-    world = owlready2.World()
-    onto = world.get_ontology(paths.release_owl().resolve().as_uri()).load()
+    imports_dir = str(paths.hp_import().parent)
+    owlready2.onto_path.append(imports_dir)
+    try:
+        world = owlready2.World()
+        onto = world.get_ontology(paths.release_owl().resolve().as_uri()).load()
+    finally:
+        owlready2.onto_path.remove(imports_dir)
     labels = {str(lab) for c in onto.classes() for lab in c.label}
     assert {"pseudogout", "calcinosis cutis", "calcium pyrophosphate crystals in synovial fluid"} <= labels
     assert len(list(onto.classes())) > 150
+    (hp,) = onto.imported_ontologies
+    assert hp.base_iri.rstrip("#") == str(HP_IMPORT_IRI)
+    hp_labels = {str(lab) for c in hp.classes() for lab in c.label}
+    assert hp_labels >= {"Chondrocalcinosis", "Polyarticular chondrocalcinosis"}
+
+
+def test_hp_import_and_catalog_are_fresh(edit_graph: Graph) -> None:
+    from calcgraph.hpo import stale_import
+
+    assert not stale_import(Graph().parse(paths.release_ttl()), paths.ontology_dir())
+    assert paths.catalog().read_text(encoding="utf-8") == CATALOG
 
 
 def _copy_release(tmp_path: Path) -> Path:

@@ -24,7 +24,8 @@ def test_diagnose_json_shape() -> None:
     r = invoke("diagnose", str(EXAMPLES / "pseudogout.yaml"), "--format", "json", "--top", "3", "--no-classes")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert list(out) == ["case", "differential", "next_tests"]
+    assert list(out) == ["case", "differential", "next_tests", "unused_terms"]
+    assert out["unused_terms"] == []
     assert out["case"] == "pseudogout"
     assert len(out["differential"]) == 3
     first = out["differential"][0]

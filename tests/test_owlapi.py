@@ -116,3 +116,42 @@ def test_missing_java_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(JavaNotFoundError, match="Java 11") as caught:
         check_owl2_dl(tmp_path / "any.owl")
     assert caught.value.exit_code == 7
+
+
+@pytest.mark.java
+@requires_java
+def test_release_loads_with_its_hpo_import_offline() -> None:
+    """The release imports the HPO module; the catalog beside it maps the import to the local file."""
+    from calcgraph import paths
+    from calcgraph.hpo import HP_IMPORT_IRI
+
+    report = check_owl2_dl(paths.release_owl())
+    assert report.imported == [str(HP_IMPORT_IRI)]
+    assert report.in_dl_profile, report.violations
+    assert report.unlabelled == []
+
+
+@pytest.mark.java
+@requires_java
+def test_cohort_vocabulary_loads_offline_through_the_catalog() -> None:
+    """cohort.ttl imports the release by its w3id IRI; the catalog maps it (and the release's HPO import) locally."""
+    from calcgraph import paths
+    from calcgraph.catalog import catalog_mappings
+    from calcgraph.hpo import HP_IMPORT_IRI
+    from calcgraph.vocab import ONTOLOGY_IRI
+
+    mapped = catalog_mappings(paths.ontology_dir())
+    assert mapped[str(ONTOLOGY_IRI)] == paths.release_owl().resolve()
+    report = check_owl2_dl(paths.ontology_dir() / "cohort.ttl")
+    assert sorted(report.imported) == sorted([str(ONTOLOGY_IRI), str(HP_IMPORT_IRI)])
+    assert report.in_dl_profile, report.violations
+
+
+@pytest.mark.java
+@requires_java
+def test_a_missing_import_is_a_parse_error(tmp_path: Path) -> None:
+    graph = _graph()
+    _add_class(graph, "Deposit", "deposit")
+    graph.add((ONTOLOGY_IRI, OWL.imports, URIRef("http://127.0.0.1:9/missing.owl")))
+    with pytest.raises(OwlApiError, match=r"missing\.owl"):
+        check_owl2_dl(_write(graph, tmp_path / "imports-missing.owl"))

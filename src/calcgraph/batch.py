@@ -71,7 +71,7 @@ class Job:
         out = []
         for n, line in chunk:
             where = f"{path}:{n}"
-            item = parse_jsonl_line(line, index, where)
+            item = parse_jsonl_line(line, index, where, strict=getattr(self, "strict", False))
             if isinstance(item, CalcgraphError):
                 out.append(Outcome(n, error=_message(item)))
                 continue
@@ -103,12 +103,14 @@ class DiagnoseJob(Job):
         n_next: int = 5,
         classes: bool = False,
         reasoner: str = "fast",
+        strict: bool = False,
     ) -> None:
         super().__init__()
         self.ontology, self.top, self.n_next, self.classes, self.reasoner = ontology, top, n_next, classes, reasoner
+        self.strict = strict
 
     def setup(self) -> None:
-        from calcgraph.cli.diagnose import load
+        from calcgraph.api import load
 
         if getattr(self, "_state_loaded", None) is None:
             self._state_loaded = load(self.ontology)
@@ -127,6 +129,7 @@ class DiagnoseJob(Job):
         self.ensure()
         loaded = self._state_loaded
         result = diagnose(loaded.model, case.present, case.absent, case_id=case.id, top=self.top, n_next=self.n_next)
+        result["unused_terms"] = [u.as_dict() for u in case.unused]
         if self.classes:
             result["classes"] = self.classify(case)
         return result
@@ -140,7 +143,7 @@ class DiagnoseJob(Job):
                 {"id": x.curie, "label": x.label, "most_specific": x.most_specific, "suggests": x.suggests_label}
                 for x in c.classes
             ]
-        from calcgraph.cli.diagnose import reasoner_classes
+        from calcgraph.api import reasoner_classes
 
         return reasoner_classes(case, self.ontology, self.reasoner)
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Graph
+from rdflib import OWL, BNode, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
@@ -20,6 +20,7 @@ from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import atomic_write_bytes
 from calcgraph.qc import report
 from calcgraph.tables import merge_tables, table_paths
+from calcgraph.vocab import ONTOLOGY_IRI
 
 
 def parse_source(path: Path) -> Graph:
@@ -48,9 +49,10 @@ def parse_source(path: Path) -> Graph:
 
 
 def load_sources(path: Path) -> Graph:
-    """The edit file with the relation tables beside it (``templates/relations-*.tsv``) merged in: the release graph."""
+    """The edit file with the relation tables beside it (``templates/relations-*.tsv``) merged in and the imports
+    declared (:func:`add_imports`): the release graph."""
     g = parse_source(path)
-    return merge_tables(g, table_paths(Path(path)))
+    return add_imports(merge_tables(g, table_paths(Path(path))))
 
 
 def check(path: Path) -> Graph:
@@ -59,6 +61,15 @@ def check(path: Path) -> Graph:
     problems = report(g)
     if problems:
         raise OntologyQCError(str(path), [str(p) for p in problems])
+    return g
+
+
+def add_imports(g: Graph) -> Graph:
+    """Declare the release's imports: the HPO import module (``ontology/imports/hp_import.owl``, mapped to the local
+    file by ``ontology/catalog-v001.xml``)."""
+    from calcgraph.hpo import HP_IMPORT_IRI
+
+    g.add((ONTOLOGY_IRI, OWL.imports, HP_IMPORT_IRI))
     return g
 
 

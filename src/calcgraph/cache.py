@@ -50,6 +50,8 @@ def cache_dir(near: Path | None = None) -> Path:
     env = os.environ.get("CALCGRAPH_CACHE_DIR")
     if env:
         return Path(env)
+    if near is None and not paths.is_checkout():  # an installed package: never write into site-packages
+        return user_cache_dir()
     beside = (Path(near) if near is not None else paths.ontology_dir()) / ".cache"
     if _writable(beside):
         return beside

@@ -1,18 +1,24 @@
 """Patient cases: parse case files (YAML/JSON) and GA4GH phenopackets into :class:`Case` records.
 
 A case names findings by label or exact synonym (case-insensitive), by ``CALCGRAPH:`` CURIE or by HPO CURIE; the
-:class:`FindingIndex`, built from the ontology, resolves each name to the finding's IRI. Parsing is strict: an
-unknown key, a wrong type or an unknown finding is an error naming the file and the field.
+:class:`FindingIndex`, built from the ontology, resolves each name to the finding's IRI. An HPO term is read through
+the ontology's SKOS mappings and the HPO hierarchy (:mod:`calcgraph.hpo`): a present term asserts the findings whose
+exact or narrow HPO term it is or descends from; an excluded term excludes the findings whose exact or broad HPO term
+it is or is an ancestor of. Case files are strict: an unknown key, a wrong type or an unknown finding is an error
+naming the file and the field. Phenopackets are parsed and validated with the GA4GH ``phenopackets`` package; their
+terms that map to no finding are kept in :attr:`Case.unused` (an error only with ``strict``).
 
 >>> from rdflib import Graph
 >>> g = Graph().parse(data='''
 ... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ... @prefix oio: <http://www.geneontology.org/formats/oboInOwl#> .
 ... @prefix cg: <https://w3id.org/calcgraph/CALCGRAPH_> .
-... cg:0003101 rdfs:subClassOf cg:0000002 ; rdfs:label "fever" ; oio:hasDbXref "HP:0001945" .
+... @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+... @prefix obo: <http://purl.obolibrary.org/obo/> .
+... cg:0003101 rdfs:subClassOf cg:0000002 ; rdfs:label "fever" ; skos:exactMatch obo:HP_0001945 .
 ... cg:0003102 rdfs:subClassOf cg:0000002 ; rdfs:label "hyperuricaemia" ; oio:hasExactSynonym "hyperuricemia" .
 ... ''', format="turtle")
->>> index = FindingIndex.from_graph(g)
+>>> index = FindingIndex.from_graph(g, hp_import=None)
 >>> case = parse_case_dict({"id": "c1", "present": ["HP:0001945"], "absent": ["Hyperuricemia"]}, index, "c1.yaml")
 >>> [index.label(i) for i in case.present], [index.label(i) for i in case.absent]
 (['fever'], ['hyperuricaemia'])
@@ -33,6 +39,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from calcgraph.errors import CaseError, UnknownTermError
+from calcgraph.hpo import HpoMapping
 from calcgraph.vocab import FINDING, OIO, curie_to_iri, iri_to_curie
 
 CASE_KEYS = {"id", "age", "sex", "present", "absent", "note"}
@@ -42,15 +49,78 @@ AGE_FINDING = ("age over 60 years", 60.0)
 MALE_FINDING = "male sex"
 
 
+#: Word pairs of opposite meaning: a suggestion never swaps one for the other ('hypo...' for 'hyper...').
+OPPOSITES = (
+    ("hypo", "hyper"),
+    ("increased", "decreased"),
+    ("elevated", "decreased"),
+    ("elevated", "low"),
+    ("high", "low"),
+    ("raised", "low"),
+    ("positive", "negative"),
+    ("present", "absent"),
+    ("normal", "abnormal"),
+    ("acute", "chronic"),
+    ("painful", "painless"),
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.casefold())
+
+
+def opposite(a: str, b: str) -> bool:
+    """True if ``b`` says the opposite of ``a`` on some axis (hypo/hyper, positive/negative, ...).
+
+    >>> opposite("Hypophosphatemia", "hyperphosphataemia"), opposite("Hypophosphatemia", "hypocalcaemia")
+    (True, False)
+    >>> opposite("normal calcium", "abnormal calcium"), opposite("painful nodule", "painless nodule")
+    (True, True)
+    """
+    wa, wb = _words(a), _words(b)
+    for x, y in OPPOSITES:
+        for p, q in ((x, y), (y, x)):
+            a_has = any(w == p or (w.startswith(p) and not w.startswith(q)) for w in wa)
+            b_has = any(w == q or (w.startswith(q) and not w.startswith(p)) for w in wb)
+            a_other = any(w == q or (w.startswith(q) and not w.startswith(p)) for w in wa)
+            b_same = any(w == p or (w.startswith(p) and not w.startswith(q)) for w in wb)
+            if a_has and b_has and not a_other and not b_same:
+                return True
+    return False
+
+
+def _fold_spelling(text: str) -> str:
+    """British and American spellings compare equal (haem/hem, oes/es, aemia/emia)."""
+    t = text.casefold()
+    for uk, us in (("aem", "em"), ("oes", "es"), ("paed", "ped"), ("ise", "ize")):
+        t = t.replace(uk, us)
+    return t
+
+
+def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The closest labels to ``name`` by spelling, leaving out those that mean its opposite."""
+    choices = [c for c in sorted(set(choices)) if not opposite(name, c)]
+    folded = {_fold_spelling(c): c for c in choices}
+    close = [folded[c] for c in difflib.get_close_matches(_fold_spelling(name), list(folded), n=n, cutoff=0.5)]
+    if not close:
+        key = name.casefold().strip()
+        close = [c for c in choices if key and key in c.casefold()][:n]
+    return close
+
+
 @dataclass(frozen=True)
 class FindingIndex:
-    """Resolves the names a user may give a finding (label, synonym, CURIE, HPO CURIE) to its IRI."""
+    """Resolves the names a user may give a finding (label, synonym, CURIE, HPO term) to its IRI."""
 
     keys: Mapping[str, str]
     labels: Mapping[str, str]
+    hpo: HpoMapping | None = None
 
     @classmethod
-    def from_graph(cls, g: Graph) -> FindingIndex:
+    def from_graph(cls, g: Graph, hp_import: Path | bool | None = True) -> FindingIndex:
+        """The index of the findings in ``g``. HPO terms are read through ``g``'s SKOS mappings and the hierarchy of
+        the HPO import module ``hp_import`` (default: the release's, ``ontology/imports/hp_import.owl``; ``None``
+        uses no hierarchy: only the mapped terms themselves)."""
         findings = {str(s) for s in g.transitive_subjects(RDFS.subClassOf, FINDING)} - {str(FINDING)}
         keys: dict[str, str] = {}
         labels: dict[str, str] = {}
@@ -74,29 +144,88 @@ class FindingIndex:
             curie = iri_to_curie(iri)
             if curie:
                 put(curie, iri)
-            for x in g.objects(s, OIO.hasDbXref):
-                if str(x).startswith("HP:"):
-                    put(str(x), iri)
         for k in ambiguous:  # a name shared by two findings resolves to neither
             del keys[k]
-        return cls(keys, labels)
+        if hp_import is True:
+            from calcgraph import paths
+
+            hp_import = paths.hp_import()
+        hpo = HpoMapping.from_graph(g, hp_import if isinstance(hp_import, Path) else None)
+        return cls(keys, labels, hpo)
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, iri)
 
     def resolve(self, name: str, where: str | None = None) -> str:
-        """The IRI of the finding called ``name``; :class:`UnknownTermError` with suggestions otherwise."""
+        """The IRI of the finding called ``name``; :class:`UnknownTermError` with suggestions otherwise.
+
+        An HPO CURIE resolves here only when it asserts exactly one finding; use :meth:`resolve_terms` for the
+        HPO rules in full."""
         key = name.casefold().strip()
         if key in self.keys:
             return self.keys[key]
         iri = curie_to_iri(name.strip())
         if iri and iri in self.labels:
             return iri
-        choices = sorted(set(self.labels.values()))
-        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-        if not close:
-            close = [c for c in choices if key and key in c.casefold()][:3]
-        raise UnknownTermError(name, "finding", close, where=where)
+        if key.startswith("hp:"):
+            found = self.resolve_terms(name, where)
+            if len(found) == 1:
+                return found[0]
+        raise UnknownTermError(name, "finding", suggest(name, self.labels.values()), where=where)
+
+    def hpo_findings(self, curie: str, excluded: bool = False) -> tuple[str, ...]:
+        """The findings a present (or an excluded) HPO term asserts (excludes); empty if none."""
+        if self.hpo is None:
+            return ()
+        return self.hpo.excluded(curie) if excluded else self.hpo.present(curie)
+
+    def resolve_terms(self, name: str, where: str | None = None, excluded: bool = False) -> tuple[str, ...]:
+        """The findings ``name`` stands for: one for a label, synonym or CURIE; for an HPO CURIE, those the HPO
+        rules give (none is an error naming the findings it is only related to)."""
+        name = name.strip()
+        if not name.upper().startswith("HP:"):
+            return (self.resolve(name, where),)
+        curie = "HP:" + name[3:]
+        found = self.hpo_findings(curie, excluded)
+        if found:
+            return found
+        raise self.unmapped_error(curie, where, excluded)
+
+    def unmapped_error(
+        self, curie: str, where: str | None, excluded: bool, label: str | None = None
+    ) -> UnknownTermError:
+        """The error for an HPO term that maps to no finding, with the findings it is only related to as the hint."""
+        hpo_label = (self.hpo.label(curie) if self.hpo else None) or label
+        shown = f"{curie} ({hpo_label})" if hpo_label else curie
+        err = UnknownTermError(shown, "finding", [], where=where)
+        related = self.hpo.related_findings(curie) if self.hpo else ()
+        if related:
+            kinds = {"broadMatch": "broader than", "narrowMatch": "narrower than", "closeMatch": "close to"}
+            err.hint = (
+                f"{curie} is only "
+                + "; ".join(f"{kinds.get(p, 'related to')} {self.label(f)!r}" for f, p in related)
+                + f", so it does not {'exclude' if excluded else 'assert'} it: name the finding itself"
+            )
+        else:
+            err.hint = "no calcgraph finding maps to this HPO term or to a more general one (docs/hpo.md)"
+        return err
+
+
+@dataclass(frozen=True)
+class UnusedTerm:
+    """A term of a phenopacket that maps to no calcgraph finding (kept, reported, never used)."""
+
+    id: str
+    label: str
+    excluded: bool
+    where: str
+    related: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "label": self.label, "excluded": self.excluded}
+        if self.related:
+            d["related_findings"] = list(self.related)
+        return d
 
 
 @dataclass(frozen=True)
@@ -110,6 +239,8 @@ class Case:
     sex: str | None = None
     source: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Phenopacket terms that map to no finding (see :class:`UnusedTerm`).
+    unused: tuple[UnusedTerm, ...] = ()
 
 
 def _names(value: Any, where: str) -> list[str]:
@@ -139,6 +270,7 @@ def _finish(
     sex: str | None,
     index: FindingIndex,
     where: str,
+    unused: Iterable[UnusedTerm] = (),
 ) -> Case:
     p_demo, a_demo = _demographics(index, age, sex)
     pres = list(dict.fromkeys([*present, *(x for x in p_demo if x not in absent)]))
@@ -146,15 +278,15 @@ def _finish(
     both = sorted(set(pres) & set(abse))
     if both:
         raise CaseError(where, "finding(s) both present and absent: " + ", ".join(index.label(i) for i in both))
-    return Case(case_id, tuple(pres), tuple(abse), age, sex, where)
+    return Case(case_id, tuple(pres), tuple(abse), age, sex, where, unused=tuple(unused))
 
 
-def parse_case_dict(data: Any, index: FindingIndex, where: str) -> Case:
+def parse_case_dict(data: Any, index: FindingIndex, where: str, *, strict: bool = False) -> Case:
     """A case from a mapping: either the calcgraph case shape or a GA4GH phenopacket (has ``phenotypicFeatures``)."""
     if not isinstance(data, dict):
         raise CaseError(where, "a case must be a mapping (YAML/JSON object)")
     if "phenotypicFeatures" in data:
-        return parse_phenopacket(data, index, where)
+        return parse_phenopacket(data, index, where, strict=strict)
     unknown = sorted(set(data) - CASE_KEYS)
     if unknown:
         raise CaseError(
@@ -173,13 +305,13 @@ def parse_case_dict(data: Any, index: FindingIndex, where: str) -> Case:
         if not isinstance(sex, str) or sex.lower() not in SEXES:
             raise CaseError(f"{where}: field 'sex'", f"{sex!r} is not one of {', '.join(sorted(SEXES))}")
         sex = sex.lower()
-    present = [
-        index.resolve(n, f"{where}: field 'present'") for n in _names(data.get("present"), f"{where}: field 'present'")
-    ]
-    absent = [
-        index.resolve(n, f"{where}: field 'absent'") for n in _names(data.get("absent"), f"{where}: field 'absent'")
-    ]
-    return _finish(str(case_id), present, absent, None if age is None else float(age), sex, index, where)
+    found: dict[str, list[str]] = {"present": [], "absent": []}
+    for key, out in found.items():
+        fw = f"{where}: field {key!r}"
+        for n in _names(data.get(key), fw):
+            out.extend(index.resolve_terms(n, fw, excluded=key == "absent"))
+    age_years = None if age is None else float(age)
+    return _finish(str(case_id), found["present"], found["absent"], age_years, sex, index, where)
 
 
 _ISO_AGE = re.compile(r"^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?$")
@@ -193,47 +325,89 @@ def _iso_age(value: Any, where: str) -> float:
     return y + mo / 12 + w / 52.1775 + d / 365.25
 
 
-def parse_phenopacket(data: Mapping[str, Any], index: FindingIndex, where: str) -> Case:
-    """A case from a GA4GH Phenopacket v2 (JSON form): ``phenotypicFeatures[].type.id`` and ``excluded``."""
-    case_id = data.get("id")
-    if not isinstance(case_id, str) or not case_id.strip():
+def read_phenopacket(data: Mapping[str, Any], where: str) -> Any:
+    """``data`` as a GA4GH Phenopacket v2 message (``phenopackets.schema.v2.Phenopacket``), validated against the
+    schema by the official ``phenopackets`` package: an unknown field or a wrong type is a :class:`CaseError`."""
+    from google.protobuf.json_format import ParseDict, ParseError
+    from phenopackets.schema.v2 import Phenopacket
+
+    try:
+        return ParseDict(data, Phenopacket())
+    except ParseError as exc:
+        msg = str(exc).split("\n", 1)[0]
+        hint = None
+        if "negated" in msg or ("phenopacketSchemaVersion" in msg and "1." in msg):
+            hint = "this looks like a v1 phenopacket: convert it to v2 (phenopacket-tools convert)"
+        raise CaseError(where, f"not a valid GA4GH phenopacket v2: {msg}", hint=hint) from exc
+
+
+#: Phenopacket v2 ``Sex`` enum names -> calcgraph sexes (UNKNOWN_SEX is also what an absent field reads as).
+_SEXES = {"UNKNOWN_SEX": None, "FEMALE": "female", "MALE": "male", "OTHER_SEX": "other"}
+
+
+def parse_phenopacket(data: Mapping[str, Any], index: FindingIndex, where: str, *, strict: bool = False) -> Case:
+    """A case from a GA4GH Phenopacket v2 (JSON form): ``phenotypicFeatures[].type`` and ``excluded``.
+
+    Terms are read with the HPO rules (:meth:`FindingIndex.resolve_terms`); a ``CALCGRAPH:`` CURIE or a calcgraph
+    label also names a finding. A term that maps to no finding is kept in :attr:`Case.unused`; with ``strict`` it is
+    an error (:class:`UnknownTermError`, naming the first such term and how many there are)."""
+    pp = read_phenopacket(data, where)
+    if not pp.id.strip():
         raise CaseError(f"{where}: field 'id'", "a phenopacket needs a non-empty string id")
-    feats = data.get("phenotypicFeatures")
-    if not isinstance(feats, list):
-        raise CaseError(f"{where}: field 'phenotypicFeatures'", "must be a list")
     present: list[str] = []
     absent: list[str] = []
-    for i, feat in enumerate(feats):
+    unused: list[UnusedTerm] = []
+    first_error: UnknownTermError | None = None
+    for i, feat in enumerate(pp.phenotypic_features):
         fw = f"{where}: phenotypicFeatures[{i}]"
-        ftype = feat.get("type") if isinstance(feat, dict) else None
-        if not isinstance(ftype, dict) or not isinstance(ftype.get("id"), str):
+        term_id, label, excluded = feat.type.id.strip(), feat.type.label, feat.excluded
+        if not term_id:
             raise CaseError(fw, "needs 'type': {'id': CURIE, 'label': ...}")
-        excluded = feat.get("excluded", False)
-        if not isinstance(excluded, bool):
-            raise CaseError(f"{fw}.excluded", "must be true or false")
         try:
-            iri = index.resolve(ftype["id"], f"{fw}.type.id")
-        except UnknownTermError:
-            label = ftype.get("label")
-            if not isinstance(label, str):
-                raise
-            iri = index.resolve(label, f"{fw}.type.label")
-        (absent if excluded else present).append(iri)
-    subject = data.get("subject") or {}
-    if not isinstance(subject, dict):
-        raise CaseError(f"{where}: field 'subject'", "must be an object")
+            found = index.resolve_terms(term_id, f"{fw}.type.id", excluded=excluded)
+        except UnknownTermError as exc:
+            found = ()
+            if not term_id.upper().startswith("HP:") and label:  # a non-HPO id: its label may name a finding
+                try:
+                    found = (index.resolve(label, f"{fw}.type.label"),)
+                except UnknownTermError:
+                    found = ()
+            if not found:
+                if first_error is None:
+                    first_error = exc
+                related: tuple[str, ...] = ()
+                if index.hpo is not None and term_id.upper().startswith("HP:"):
+                    related = tuple(index.label(f) for f, _ in index.hpo.related_findings(term_id))
+                unused.append(UnusedTerm(term_id, label, excluded, fw, related))
+                continue
+        (absent if excluded else present).extend(found)
+    if strict and first_error is not None:
+        first_error.hint = (
+            f"{len(unused)} term(s) of this phenopacket map to no calcgraph finding; without --strict they are "
+            "listed as unused_terms and the rest is used. " + (first_error.hint or "")
+        ).strip()
+        raise first_error
     age = None
-    t = subject.get("timeAtLastEncounter")
-    if isinstance(t, dict) and isinstance(t.get("age"), dict):
-        age = _iso_age(t["age"].get("iso8601duration"), f"{where}: subject.timeAtLastEncounter.age.iso8601duration")
-    sex = subject.get("sex")
-    sex_map = {"MALE": "male", "FEMALE": "female", "OTHER_SEX": "other", "UNKNOWN_SEX": "unknown"}
-    if sex is not None and sex not in sex_map:
-        raise CaseError(f"{where}: subject.sex", f"{sex!r} is not one of {', '.join(sex_map)}")
-    return _finish(case_id, present, absent, age, sex_map.get(sex) if sex else None, index, where)
+    subject = pp.subject
+    if subject.HasField("time_at_last_encounter") and subject.time_at_last_encounter.HasField("age"):
+        age = _iso_age(
+            subject.time_at_last_encounter.age.iso8601duration,
+            f"{where}: subject.timeAtLastEncounter.age.iso8601duration",
+        )
+    from phenopackets.schema.v2 import Sex
+
+    sex = _SEXES.get(Sex.Name(subject.sex))
+    both = set(present) & set(absent)
+    if both:
+        raise CaseError(
+            where,
+            "finding(s) both present and excluded: " + ", ".join(sorted(index.label(i) for i in both)),
+            hint="a present term and an excluded more general term contradict each other",
+        )
+    return _finish(pp.id, present, absent, age, sex, index, where, unused)
 
 
-def load_case_file(path: Path, index: FindingIndex) -> Case:
+def load_case_file(path: Path, index: FindingIndex, *, strict: bool = False) -> Case:
     """Read a case from a YAML or JSON file (calcgraph shape or phenopacket)."""
     path = Path(path)
     try:
@@ -256,13 +430,15 @@ def load_case_file(path: Path, index: FindingIndex) -> Case:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
             raise CaseError(where, f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
-    return parse_case_dict(data, index, str(path))
+    return parse_case_dict(data, index, str(path), strict=strict)
 
 
-def parse_jsonl_line(line: str, index: FindingIndex, where: str) -> Case | CaseError | UnknownTermError:
+def parse_jsonl_line(
+    line: str, index: FindingIndex, where: str, *, strict: bool = False
+) -> Case | CaseError | UnknownTermError:
     """One JSON Lines record as a case, or the error that names ``where`` (``FILE:LINE``) and what is wrong."""
     try:
-        return parse_case_dict(json.loads(line), index, where)
+        return parse_case_dict(json.loads(line), index, where, strict=strict)
     except json.JSONDecodeError as exc:
         return CaseError(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
     except (CaseError, UnknownTermError) as exc:

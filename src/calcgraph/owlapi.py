@@ -69,6 +69,8 @@ class ProfileReport:
     triple_count: int | None = None
     #: Triples the OWL API parser could not map to OWL constructs and dropped (RDF syntaxes only).
     unparsed_triples: list[str] = field(default_factory=list)
+    #: IRIs of the ontologies in the imports closure (loaded from local files), the checked one excluded.
+    imported: list[str] = field(default_factory=list)
 
 
 def find_owlapi_jar() -> Path:
@@ -155,6 +157,7 @@ def _parse_output(path: Path, stdout: str) -> ProfileReport:
     violations: list[str] = []
     unlabelled: list[str] = []
     unparsed: list[str] = []
+    imported: list[str] = []
     counts: dict[str, int] = {}
     format_name = ""
     verdict: bool | None = None
@@ -170,6 +173,8 @@ def _parse_output(path: Path, stdout: str) -> ProfileReport:
             counts[tag] = int(value)
         elif tag == "FORMAT":
             format_name = value
+        elif tag == "IMPORTED":
+            imported.append(value)
         elif tag == "DL":
             verdict = value == "yes"
     if verdict is None or "AXIOMS" not in counts or "CLASSES" not in counts:
@@ -183,11 +188,16 @@ def _parse_output(path: Path, stdout: str) -> ProfileReport:
         format_name=format_name,
         triple_count=counts.get("TRIPLES"),
         unparsed_triples=unparsed,
+        imported=imported,
     )
 
 
-def check_owl2_dl(path: Path, *, timeout: float | None = 600.0) -> ProfileReport:
-    """Load ``path`` (a self-contained ontology: no imports) with the OWL API and check the OWL 2 DL profile.
+def check_owl2_dl(path: Path, *, timeout: float | None = 600.0, imports: bool = True) -> ProfileReport:
+    """Load ``path`` with the OWL API and check the OWL 2 DL profile (of the ontology and its imports closure).
+
+    Imports are loaded offline from local files: those the XML catalog beside ``path`` (``catalog-v001.xml``, as
+    Protégé reads it) maps, and calcgraph's own import modules; ``imports=False`` maps none. An import that cannot
+    be loaded is an :class:`OwlApiError`, as a parse error is.
 
     Raises :class:`OwlApiError` if the OWL API cannot parse the file, :class:`JavaNotFoundError` if there is
     no Java, and :class:`OwlApiToolError` if the checker itself fails.
@@ -206,6 +216,10 @@ def check_owl2_dl(path: Path, *, timeout: float | None = 600.0) -> ProfileReport
         MAIN_CLASS,
         str(path.resolve()),
     ]
+    if imports:
+        from calcgraph.catalog import import_files
+
+        command += [f"{iri}={local}" for iri, local in sorted(import_files(path).items())]
     try:
         proc = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:

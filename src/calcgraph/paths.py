@@ -1,21 +1,52 @@
-"""Where calcgraph finds its files.
+"""Where calcgraph finds its files: a checkout, an installed package, or ``$CALCGRAPH_HOME``.
 
-The project keeps the ontology in ``ontology/`` at its root. ``CALCGRAPH_HOME`` overrides the root (for an
-installed copy run outside the checkout).
+The data -- the release ontology and its HPO import (``ontology/``), the SPARQL query files (``queries/``) and the
+example cases (``examples/``) -- is found in the first of:
+
+1. ``$CALCGRAPH_HOME``, a directory laid out like a checkout (to use a checkout's data from an installed package);
+2. the checkout this package sits in (``src/calcgraph`` below a directory holding ``ontology/calcgraph-edit.ttl``),
+   so a checkout always reads and builds its own files;
+3. the data shipped inside the installed package (``calcgraph/data/``, found with :mod:`importlib.resources`): a
+   wheel carries the release files, the queries and the examples, so an installed calcgraph works from any
+   directory with no environment variable. It holds no edit file: ``calcgraph build`` needs a checkout.
+
+Generated files a command writes (the materialisation cache, the compiled classifier, an installed package's
+``calcgraph-inferred.owl``) go to :func:`cache_dir`: ``$CALCGRAPH_CACHE_DIR``, else ``ontology/.cache`` in a checkout,
+else the user's cache directory (``$XDG_CACHE_HOME/calcgraph`` or ``~/.cache/calcgraph``).
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
+
+#: The environment variable naming a checkout-like data directory (see the module docstring).
+HOME_VARIABLE = "CALCGRAPH_HOME"
+
+
+def checkout_root() -> Path | None:
+    """The checkout this package sits in, or None for an installed package."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "ontology" / "calcgraph-edit.ttl").is_file() else None
+
+
+def packaged_data() -> Path:
+    """The data directory inside the installed package (``calcgraph/data``)."""
+    return Path(str(resources.files("calcgraph") / "data"))
 
 
 def project_root() -> Path:
-    """The directory that holds ``ontology/``: ``$CALCGRAPH_HOME`` or the checkout this package sits in."""
-    env = os.environ.get("CALCGRAPH_HOME")
+    """The directory that holds ``ontology/``, ``queries/`` and ``examples/`` (see the module docstring)."""
+    env = os.environ.get(HOME_VARIABLE)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2]
+    return checkout_root() or packaged_data()
+
+
+def is_checkout() -> bool:
+    """True when the data is a checkout's (with its edit file), False for an installed package's shipped data."""
+    return (project_root() / "ontology" / "calcgraph-edit.ttl").is_file()
 
 
 def ontology_dir() -> Path:
@@ -34,5 +65,34 @@ def release_ttl() -> Path:
     return ontology_dir() / "calcgraph.ttl"
 
 
+def hp_import() -> Path:
+    """The HPO import module (``ontology/imports/hp_import.owl``), written by ``calcgraph build``."""
+    return ontology_dir() / "imports" / "hp_import.owl"
+
+
+def catalog() -> Path:
+    """The XML catalog that maps imported ontologies' IRIs to local files (Protégé, the OWL API)."""
+    return ontology_dir() / "catalog-v001.xml"
+
+
+def queries_dir() -> Path:
+    return project_root() / "queries"
+
+
+def examples_dir() -> Path:
+    return project_root() / "examples"
+
+
+def cache_dir() -> Path:
+    """Where generated files are cached (:func:`calcgraph.cache.cache_dir`): ``$CALCGRAPH_CACHE_DIR``, a checkout's
+    ``ontology/.cache``, or the user's cache directory for an installed package (never inside site-packages)."""
+    from calcgraph import cache
+
+    return cache.cache_dir()
+
+
 def inferred_owl() -> Path:
-    return ontology_dir() / "calcgraph-inferred.owl"
+    """``calcgraph-inferred.owl``: beside the release in a checkout, in :func:`cache_dir` for an installed package."""
+    if is_checkout():
+        return ontology_dir() / "calcgraph-inferred.owl"
+    return cache_dir() / "calcgraph-inferred.owl"

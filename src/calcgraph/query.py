@@ -67,7 +67,7 @@ Term = URIRef | Literal | BNode
 
 
 def queries_dir() -> Path:
-    return paths.project_root() / "queries"
+    return paths.queries_dir()
 
 
 #: Query files named ``cohort-*.rq`` ask about loaded patient cases (``calcgraph load-cases``), not the ontology.
@@ -82,6 +82,28 @@ def query_files() -> list[Path]:
 def cohort_query_files() -> list[Path]:
     """The cohort query files in ``queries/`` (``cohort-*.rq``: questions to a store of loaded cases)."""
     return sorted(queries_dir().glob(f"{COHORT_PREFIX}*.rq"))
+
+
+def bundled_queries() -> dict[str, Path]:
+    """Name (file stem, e.g. ``differentials``) -> file of every query shipped in ``queries/``."""
+    return {p.stem: p for p in sorted(queries_dir().glob("*.rq"))}
+
+
+def find_query(name: Path | str) -> Path:
+    """A query file by path (``queries/differentials.rq``, any ``.rq`` file) or by the name of a bundled query
+    (``differentials``, with or without ``.rq``); an unknown name suggests the closest bundled names."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    bundled = bundled_queries()
+    stem = path.name[:-3] if path.name.endswith(".rq") else path.name
+    if stem in bundled and (len(path.parts) == 1 or path.parent.name == "queries"):
+        return bundled[stem]
+    from difflib import get_close_matches
+
+    close = get_close_matches(stem, list(bundled), n=3, cutoff=0.4)
+    hint = ("did you mean: " + ", ".join(close) + "; " if close else "") + "`calcgraph query --list` lists them"
+    raise QueryFileError(str(name), None, None, "no such query file or bundled query", hint=hint)
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -160,8 +160,13 @@ def release_path(release: Path | None) -> Path:
 def _load_world(release: Path) -> tuple[Any, Any]:
     import owlready2
 
+    from calcgraph.catalog import import_files
+
     world = owlready2.World()
     try:
+        for iri, local in import_files(release).items():  # the imports, from local files (offline, via the catalog)
+            with local.open("rb") as fh:
+                world.get_ontology(iri).load(fileobj=fh)
         onto = world.get_ontology(release.resolve().as_uri()).load()
     except Exception as exc:  # owlready2 raises assorted parser errors
         raise OntologySourceError(str(release), None, f"owlready2 cannot load this RDF/XML: {exc}") from exc

@@ -8,8 +8,9 @@ import click
 
 from calcgraph import paths
 from calcgraph.build import build as build_release
-from calcgraph.build import load_sources, stale_release_files
-from calcgraph.errors import OntologyQCError
+from calcgraph.build import load_sources, parse_source, stale_release_files
+from calcgraph.errors import OntologyQCError, OntologySourceError
+from calcgraph.hpo import build_import, stale_import
 from calcgraph.qc import report
 
 
@@ -36,8 +37,17 @@ def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -
     """Check the ontology source (syntax and QC) and write the release files."""
     source = source or paths.edit_file()
     out_dir = out_dir or paths.ontology_dir()
+    if not source.exists() and not paths.is_checkout():
+        raise OntologySourceError(
+            str(source),
+            None,
+            "no edit file: an installed calcgraph ships the built release, not the source it is built from",
+            hint=f"the release needs no build; to rebuild, run calcgraph in a checkout or set {paths.HOME_VARIABLE}",
+        )
     if check_only:
         stale = stale_release_files(source, out_dir)
+        if stale_import(parse_source(source), out_dir):
+            stale.append(out_dir / "imports" / "hp_import.owl")
         if stale:
             click.echo("stale: " + ", ".join(str(p) for p in stale) + " (run `calcgraph build`)", err=True)
             raise SystemExit(1)
@@ -48,6 +58,9 @@ def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -
         click.echo(f"built {result.owl} and {result.ttl} ({result.triples} triples) from {source}")
     else:
         click.echo(f"{result.owl} and {result.ttl} are up to date with {source} ({result.triples} triples)")
+    imp = build_import(parse_source(result.ttl), out_dir, str(source))
+    state = "built" if imp.written else "up to date:"
+    click.echo(f"{state} {imp.path} ({imp.terms} HPO {imp.hpo_version} terms for {imp.mapped} mapped terms)")
 
 
 @click.command("qc")

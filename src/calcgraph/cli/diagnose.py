@@ -6,84 +6,20 @@ off when stderr is not a terminal (``disable=None``), so pipes, CI logs and the 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from calcgraph.api import Loaded, load, reasoner_classes, reasoner_status
 from calcgraph.errors import CalcgraphError, CaseError, JavaNotFoundError, UsageError
 
-
-@dataclass(frozen=True)
-class Loaded:
-    index: Any
-    model: Any
-    ontology: Path
-
-
-def load(ontology: Path | None = None) -> Loaded:
-    """The finding index and the diagnostic model of an ontology file (default: the release Turtle), from the
-    compiled-model cache when it is fresh (:mod:`calcgraph.compiled`)."""
-    from calcgraph.compiled import load as load_compiled
-
-    c = load_compiled(ontology)
-    return Loaded(c.index, c.model, c.ontology)
-
-
-# --- reasoner classes (calcgraph.reason is another module; imported lazily, optional) ---------------------------
-
-
-def reasoner_status(reasoner: str = "fast") -> str | None:
-    """``None`` if the reasoner can classify a case here; otherwise why not (never raises).
-
-    The fast classifier needs no Java once HermiT's hierarchy of the release is known (cache or a fresh
-    ``calcgraph-inferred.owl``); otherwise its one HermiT run reports a missing Java when it happens."""
-    if importlib.util.find_spec("calcgraph.reason") is None:
-        return "the module calcgraph.reason is not installed"
-    if reasoner == "fast":
-        return None
-    reason = importlib.import_module("calcgraph.reason")
-    try:
-        finder = getattr(reason, "find_java", None)
-        if finder is not None:
-            finder()
-        elif shutil.which("java") is None:
-            return "no Java runtime on PATH"
-    except CalcgraphError as exc:
-        return str(exc)
-    return None
-
-
-def reasoner_classes(case: Any, ontology: Path | None = None, reasoner: str = "fast") -> list[dict[str, Any]]:
-    """The defined classes inferred for one case: by the fast classifier (HermiT's types, ``calcgraph.fastclass``,
-    the default) or by a reasoner call (``calcgraph.reason.classify_cases``, ``hermit`` or ``pellet``)."""
-    release = ontology if ontology is not None and ontology.suffix.lower() == ".owl" else None
-    if reasoner == "fast":
-        from calcgraph.fastclass import classify_cases_fast
-
-        (result,) = classify_cases_fast([case], release)
-    else:
-        reason = importlib.import_module("calcgraph.reason")
-        (result,) = reason.classify_cases([case], reasoner, release=release)
-    out = []
-    for c in result.classes:
-        out.append(
-            {
-                "id": c.curie,
-                "label": c.label,
-                "most_specific": c.most_specific,
-                "suggests": c.suggests_label,
-            }
-        )
-    return out
+# The library does the work (calcgraph.api); these names stay importable from here for existing callers.
+__all__ = ["Loaded", "load", "reasoner_classes", "reasoner_status"]
 
 
 def _with_classes(
@@ -136,6 +72,10 @@ def render_table(result: dict[str, Any]) -> str:
                 f"  {t['label']} ({t['id']}): {t['expected_information_gain']:.3f}; "
                 f"present favours {t['if_present_favours']}, absent favours {t['if_absent_favours']}"
             )
+    if result.get("unused_terms"):
+        lines.append("unused terms (map to no calcgraph finding): " + "; ".join(
+            f"{u['id']} {u['label']}" + (" (excluded)" if u["excluded"] else "") for u in result["unused_terms"]
+        ))
     if "classes" in result:
         lines.append(
             "reasoner classes: "
@@ -174,6 +114,7 @@ def run_batch(
     workers: int = 1,
     reasoner: str = "fast",
     ontology: Path | None = None,
+    strict: bool = False,
 ) -> None:
     """Diagnose every line of ``batch`` (streamed, ``workers`` processes, output in input order); a bad line is
     reported with its number and skipped; ``out`` is written atomically. Raises :class:`CaseError` at the end if
@@ -191,6 +132,7 @@ def run_batch(
         n_next=n_next,
         classes=bool(classes),
         reasoner=reasoner,
+        strict=strict,
     )
     if loaded is not None:  # already parsed by the caller: reuse it
         job._state_loaded = loaded
@@ -225,7 +167,18 @@ def run_batch(
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="With --batch: write results here.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, None), help="Diseases to show.")
 @click.option("--next-tests", "n_next", default=5, show_default=True, type=click.IntRange(0, None))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None, help="Output (default table).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "phenopacket"]),
+    default=None,
+    help="Output (default table); phenopacket: the case as a GA4GH phenopacket v2 with the ranking as interpretations.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="A phenopacket term that maps to no calcgraph finding is an error (default: listed as unused_terms).",
+)
 @click.option(
     "--classes/--no-classes",
     default=None,
@@ -258,31 +211,48 @@ def diagnose_command(
     reasoner: str,
     workers: int,
     ontology: Path | None,
+    strict: bool,
 ) -> None:
-    """Rank the diseases for CASE (YAML/JSON case file or phenopacket), with the evidence for and against each."""
+    """Rank the diseases for CASE (YAML/JSON case file or phenopacket), with the evidence for and against each.
+
+    Phenopacket terms are read through the HPO hierarchy; those that map to no finding are listed as
+    unused_terms (and warned about on stderr), or are an error with --strict."""
     if (case is None) == (batch is None):
         raise UsageError("give either a CASE file or --batch FILE.jsonl", hint="calcgraph diagnose --help")
-    if batch is not None and fmt == "table":
-        raise UsageError("--batch writes JSON Lines; --format table is for a single case")
+    if batch is not None and fmt in ("table", "phenopacket"):
+        raise UsageError(f"--batch writes JSON Lines; --format {fmt} is for a single case")
     if out is not None and batch is None:
         raise UsageError("--out goes with --batch")
     if workers > 1 and batch is None:
         raise UsageError("--workers goes with --batch")
     loaded = load(ontology)
     if batch is not None:
-        run_batch(loaded, batch, out, top, n_next, classes, workers=workers, reasoner=reasoner)
+        run_batch(loaded, batch, out, top, n_next, classes, workers=workers, reasoner=reasoner, strict=strict)
         return
-    from calcgraph.cases import load_case_file
-    from calcgraph.diagnose import diagnose
-
     assert case is not None  # exactly one of CASE and --batch is given, and --batch has returned above
-    c = load_case_file(case, loaded.index)
-    result = diagnose(loaded.model, c.present, c.absent, case_id=c.id, top=top, n_next=n_next)
+    c = loaded.case(case, strict=strict)
+    warn_unused(c)
+    result = loaded.diagnose_dict(c, top=top, next_tests=n_next)
     result = _with_classes(result, c, classes, loaded.ontology, reasoner)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    elif fmt == "phenopacket":
+        click.echo(json.dumps(loaded.to_phenopacket(case, result), ensure_ascii=False, indent=2))
     else:
         click.echo(render_table(result))
+
+
+def warn_unused(case: Any, shown: int = 8) -> None:
+    """One warning on stderr naming the phenopacket terms that map to no calcgraph finding (they are unused)."""
+    if not case.unused:
+        return
+    names = [f"{u.id} {u.label}" + (" (excluded)" if u.excluded else "") for u in case.unused]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    click.echo(
+        f"warning: {case.source}: {len(names)} term(s) map to no calcgraph finding and are unused "
+        f"(see unused_terms; --strict makes this an error): {'; '.join(names[:shown])}{more}",
+        err=True,
+    )
 
 
 @click.command("criteria")
@@ -297,12 +267,12 @@ def diagnose_command(
 @click.option("--ontology", type=click.Path(path_type=Path, dir_okay=False), help="Ontology file (default: release).")
 def criteria_command(case: Path, fmt: str, alternative: bool | None, ontology: Path | None) -> None:
     """Apply the 2023 ACR/EULAR CPPD classification criteria to CASE (verified domains only; see docs)."""
-    from calcgraph.cases import load_case_file
-    from calcgraph.criteria import classify, render_text
+    from calcgraph.criteria import render_text
 
     loaded = load(ontology)
-    c = load_case_file(case, loaded.index)
-    report = classify(c, loaded.index, alternative_explains_all=alternative)
+    c = loaded.case(case)
+    warn_unused(c)
+    report = loaded.criteria(c, alternative_explains_all=alternative)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if fmt == "json" else render_text(report))
 
 

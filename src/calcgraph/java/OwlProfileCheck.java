@@ -1,9 +1,13 @@
 // Loads an OWL file with the OWL API (3.x, as shipped by owlready2) and checks the OWL 2 DL profile.
 //
-// Usage: java -cp <dir>:owlapi-distribution-3.4.3-bin.jar OwlProfileCheck <ontology-file>
+// Usage: java -cp <dir>:owlapi-distribution-3.4.3-bin.jar OwlProfileCheck <ontology-file> [<iri>=<file> ...]
+//
+// Each <iri>=<file> maps an imported ontology's IRI to a local file (as an XML catalog does for Protégé), so that
+// imports load offline; an import that cannot be loaded is a parse failure.
 //
 // Output on stdout, one record per line (UTF-8, newlines inside values collapsed to spaces):
 //   FORMAT <document format the OWL API detected>
+//   IMPORTED <ontology IRI>  (one per ontology in the imports closure, the loaded one excluded)
 //   TRIPLES <n>              (RDF syntaxes only: triples read)
 //   UNPARSED <triple>        (RDF syntaxes only: triples the parser could not map to OWL)
 //   AXIOMS <n>
@@ -34,6 +38,7 @@ import org.semanticweb.owlapi.apibinding.OWLManager;
 import org.semanticweb.owlapi.io.RDFOntologyFormat;
 import org.semanticweb.owlapi.io.RDFParserMetaData;
 import org.semanticweb.owlapi.io.RDFTriple;
+import org.semanticweb.owlapi.model.IRI;
 import org.semanticweb.owlapi.model.OWLAnnotationProperty;
 import org.semanticweb.owlapi.model.OWLEntity;
 import org.semanticweb.owlapi.model.OWLOntology;
@@ -43,6 +48,7 @@ import org.semanticweb.owlapi.model.OWLOntologyManager;
 import org.semanticweb.owlapi.profiles.OWL2DLProfile;
 import org.semanticweb.owlapi.profiles.OWLProfileReport;
 import org.semanticweb.owlapi.profiles.OWLProfileViolation;
+import org.semanticweb.owlapi.util.SimpleIRIMapper;
 
 public final class OwlProfileCheck {
 
@@ -96,8 +102,8 @@ public final class OwlProfileCheck {
 
     public static void main(String[] args) throws UnsupportedEncodingException {
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
-        if (args.length != 1) {
-            System.err.println("usage: OwlProfileCheck <ontology-file>");
+        if (args.length < 1) {
+            System.err.println("usage: OwlProfileCheck <ontology-file> [<iri>=<file> ...]");
             System.exit(2);
         }
         quietLogging();
@@ -115,6 +121,15 @@ public final class OwlProfileCheck {
         }
 
         OWLOntologyManager manager = OWLManager.createOWLOntologyManager();
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                System.err.println("usage: OwlProfileCheck <ontology-file> [<iri>=<file> ...]");
+                System.exit(2);
+            }
+            File local = new File(args[i].substring(eq + 1));
+            manager.addIRIMapper(new SimpleIRIMapper(IRI.create(args[i].substring(0, eq)), IRI.create(local)));
+        }
         OWLOntology ontology;
         try {
             ontology = manager.loadOntologyFromOntologyDocument(file);
@@ -131,6 +146,15 @@ public final class OwlProfileCheck {
 
         OWLOntologyFormat format = manager.getOntologyFormat(ontology);
         out.println("FORMAT " + oneLine(format == null ? "unknown" : format.toString()));
+        TreeSet<String> imported = new TreeSet<String>();
+        for (OWLOntology o : manager.getImportsClosure(ontology)) {
+            if (o != ontology) {
+                imported.add(String.valueOf(o.getOntologyID().getOntologyIRI()));
+            }
+        }
+        for (String iri : imported) {
+            out.println("IMPORTED " + iri);
+        }
         if (format instanceof RDFOntologyFormat) {
             RDFParserMetaData meta = ((RDFOntologyFormat) format).getOntologyLoaderMetaData();
             if (meta != null) {
