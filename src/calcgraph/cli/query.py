@@ -12,7 +12,8 @@ from calcgraph.vocab import GRAPH_IRI
 
 
 @click.command("query")
-@click.argument("query_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("query_file", metavar="QUERY", required=False)
+@click.option("--list", "list_queries", is_flag=True, help="List the bundled queries with their questions and exit.")
 @click.option(
     "--param",
     "-p",
@@ -51,7 +52,8 @@ from calcgraph.vocab import GRAPH_IRI
     help="With --endpoint: sent as default-graph-uri; '' sends none (the endpoint's own default graph).",
 )
 def query_command(
-    query_file: Path,
+    query_file: str | None,
+    list_queries: bool,
     params: tuple[str, ...],
     fmt: str,
     engine: str,
@@ -59,12 +61,23 @@ def query_command(
     store: Path | None,
     default_graph: str,
 ) -> None:
-    """Run a SPARQL query file (see queries/*.rq) on the ontology and its OWL 2 RL inferences."""
+    """Run QUERY on the ontology and its OWL 2 RL inferences: a bundled query by name (`calcgraph query --list`,
+    e.g. `differentials`) or a SPARQL query file."""
     from calcgraph.errors import UsageError
 
+    if list_queries:
+        from calcgraph.api import list_queries as bundled
+
+        for info in bundled():
+            params = ", ".join(f"{k}={'|'.join(v)}" if v else k for k, v in info.parameters.items())
+            click.echo(f"{info.name}" + (f"  [{params}]" if params else ""))
+            click.echo(f"    {info.question}")
+        return
+    if query_file is None:
+        raise UsageError("give a QUERY (a bundled query name or a .rq file) or --list", hint="calcgraph query --list")
     if endpoint and store is not None:
         raise UsageError("give --endpoint URL or --store DIR, not both")
-    qf = q.load_query(query_file)
+    qf = q.load_query(q.find_query(query_file))
     given = q.parse_param_args(params)
     if endpoint:
         eng = q.make_engine(engine, endpoint, default_graph=default_graph or None)
