@@ -69,8 +69,8 @@ def query_command(
         from calcgraph.api import list_queries as bundled
 
         for info in bundled():
-            params = ", ".join(f"{k}={'|'.join(v)}" if v else k for k, v in info.parameters.items())
-            click.echo(f"{info.name}" + (f"  [{params}]" if params else ""))
+            shown = ", ".join(f"{k}={'|'.join(v)}" if v else k for k, v in info.parameters.items())
+            click.echo(f"{info.name}" + (f"  [{shown}]" if shown else ""))
             click.echo(f"    {info.question}")
         return
     if query_file is None:
