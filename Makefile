@@ -32,6 +32,11 @@ demo: $(STAMP)
 	$(CG) draw --focus pseudogout --out $(OUT)/pseudogout.png
 	$(CG) export --format html --out $(OUT)/calcgraph.html
 	$(CG) export --format graphml --out $(OUT)/calcgraph.graphml
+	# real inputs: a phenopacket-store phenopacket (HPO terms, unused ones listed), a bundled query by name, and the
+	# ranking written back as a phenopacket v2 with interpretations
+	$(CG) diagnose tests/data/phenopacket-store/ANKH__PMID_22647861_41_year_old_woman.json --top 3 --next-tests 0
+	$(CG) query differentials --param disease=pseudogout
+	$(CG) diagnose examples/pseudogout.phenopacket.json --format phenopacket > $(OUT)/pseudogout.interpreted.json
 	@echo "pictures and exports are in $(OUT)/"
 
 test: $(STAMP)
