@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: $(STAMP)
 # Benchmarks (tables of medians and ratios, about 5 minutes on 2 cores; see benchmarks/run_all.py).
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# Published-case validation (validation/*.yaml): top-1/top-3 per disease, calibration, the misses and their reasons;
+# writes the reliability plot (matplotlib, in the test extra).
+validate: $(STAMP)
+	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -1,0 +1,415 @@
+"""Validation on published patient cases: top-1/top-3 accuracy, calibration and the misses explained.
+
+A validation case is a case file (``id``, ``age``, ``sex``, ``present``, ``absent``) with three more keys:
+``citation`` (the case report's ``PMID:``, ``DOI:`` or ``PMCID:``), ``diagnosis`` (the paper's final diagnosis as an
+ontology disease label, or ``not modelled``) and ``evidence`` (finding label -> the words of the paper that state it).
+``note`` is free text. The set lives in ``validation/`` (one YAML file per case).
+
+Scoring rules of the measurement:
+
+* the true disease is found among the ranked candidates by label; a candidate that is a *subclass* of the true
+  disease (a more specific correct answer, e.g. *pseudogout* for a paper that says *CPPD*) counts as the true one, and
+  so does a label in ``also`` (a second diagnosis the paper equally makes, e.g. *dermatomyositis* behind the
+  *dystrophic calcinosis cutis* of a child with juvenile dermatomyositis);
+* ties count against: the true disease is within the top k only if fewer than k candidates outside its group score
+  *at least as high* as it (a tie straddling the cut-off is a miss);
+* calibration uses the probability of the top-ranked candidate against whether it was right (bins of 0.1, Brier score),
+  plus the multi-class Brier score over every candidate;
+* a ``not modelled`` case is right when the result says that no modelled disease fits (``none_fits``: a boolean at
+  the top of the result or inside ``fit``); otherwise its top probability is reported, for calibrating that signal.
+
+``python -m calcgraph.validate [DIR] [--plot PNG] [--format text|json]`` (``make validate``) prints the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from calcgraph.errors import CaseError
+
+NOT_MODELLED = "not modelled"
+CASE_FIELDS = ("id", "age", "sex", "present", "absent", "note")
+VALIDATION_KEYS = {"citation", "diagnosis", "also", "evidence"}
+CITATION = re.compile(r"^(PMID:\d+|DOI:10\.\d{4,9}/\S+|PMCID:PMC\d+)$")
+BINS = 10
+
+Ranker = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+"""Case mapping (calcgraph case shape) -> diagnose result (``{"differential": [{label, score, probability, ...}]}``)."""
+
+
+@dataclass(frozen=True)
+class ValidationCase:
+    id: str
+    diagnosis: str
+    citation: str
+    case: Mapping[str, Any]
+    evidence: Mapping[str, str]
+    path: str = ""
+    also: tuple[str, ...] = ()
+    """Other labels the paper equally supports (e.g. the connective-tissue disease behind dystrophic calcinosis)."""
+
+
+@dataclass
+class CaseResult:
+    case: ValidationCase
+    top_label: str
+    top_probability: float
+    true_probability: float
+    rank: int | None
+    """1-based rank of the true disease counting ties against (candidates outside its group scoring >= it, plus 1)."""
+    hit1: bool
+    hit3: bool
+    none_fits: bool | None
+    top_for: list[str] = field(default_factory=list)
+    true_for: list[str] = field(default_factory=list)
+    true_against: list[str] = field(default_factory=list)
+    probabilities: dict[str, float] = field(default_factory=dict)
+    group: frozenset[str] = frozenset()
+    """The true disease and its subclasses (labels)."""
+
+
+def load_case(path: Path) -> ValidationCase:
+    """Read one validation case file; errors name the file and the field."""
+    where = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CaseError(where, f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CaseError(where, "a validation case is a mapping")
+    unknown = sorted(set(data) - set(CASE_FIELDS) - VALIDATION_KEYS)
+    if unknown:
+        raise CaseError(where, f"unknown field(s) {', '.join(map(repr, unknown))}")
+    for key in ("id", "citation", "diagnosis"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise CaseError(where, f"'{key}' must be a non-empty string")
+    if not CITATION.match(data["citation"]):
+        raise CaseError(where, f"'citation' must be PMID:…, DOI:10.… or PMCID:PMC…, not {data['citation']!r}")
+    evidence = data.get("evidence") or {}
+    if not isinstance(evidence, dict):
+        raise CaseError(where, "'evidence' must map finding labels to quotes")
+    also = data.get("also") or []
+    if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
+        raise CaseError(where, "'also' must be a list of disease labels")
+    case = {k: data[k] for k in CASE_FIELDS if k in data}
+    return ValidationCase(
+        data["id"], data["diagnosis"].strip(), data["citation"], case, evidence, where, tuple(a.strip() for a in also)
+    )
+
+
+def load_set(directory: Path) -> list[ValidationCase]:
+    """Every ``*.yaml`` case under ``directory`` (sorted by file name)."""
+    return [load_case(p) for p in sorted(Path(directory).glob("*.yaml"))]
+
+
+def _none_fits(result: Mapping[str, Any]) -> bool | None:
+    for holder in (result, result.get("fit") or {}):
+        if isinstance(holder, Mapping) and isinstance(holder.get("none_fits"), bool):
+            return bool(holder["none_fits"])
+    return None
+
+
+def _drivers(items: Iterable[Mapping[str, Any]], n: int = 3) -> list[str]:
+    out = []
+    for it in list(items)[:n]:
+        name = it.get("finding") or it.get("label") or it.get("id") or "?"
+        lr = it.get("lr")
+        sign = "" if it.get("observed", "present") == "present" else "no "
+        out.append(f"{sign}{name} (LR {lr:.3g})" if isinstance(lr, int | float) else f"{sign}{name}")
+    return out
+
+
+def _tie_note(tied: Sequence[str]) -> str:
+    if not tied:
+        return ""
+    more = f", as are {len(tied) - 1} more" if len(tied) > 1 else ""
+    return f" (tied with the true disease{more})"
+
+
+def evaluate_case(
+    vc: ValidationCase, result: Mapping[str, Any], descendants: Mapping[str, set[str]] | None = None
+) -> CaseResult:
+    """Score one diagnose result against the case's true diagnosis."""
+    diff = list(result.get("differential", ()))
+    if not diff:
+        raise ValueError(f"{vc.id}: empty differential")
+    ranked = sorted(diff, key=lambda d: -float(d["score"]))
+    top = ranked[0]
+    probs = {str(d["label"]): float(d["probability"]) for d in diff}
+    none = _none_fits(result)
+    if vc.diagnosis == NOT_MODELLED:
+        return CaseResult(
+            vc,
+            top["label"],
+            float(top["probability"]),
+            0.0,
+            None,
+            bool(none),
+            bool(none),
+            none,
+            _drivers(top.get("for", ())),
+            probabilities=probs,
+        )
+    group = set()
+    for label in (vc.diagnosis, *vc.also):
+        group |= {label} | set((descendants or {}).get(label, set()))
+    mine = [d for d in diff if d["label"] in group]
+    if not mine:
+        return CaseResult(
+            vc,
+            top["label"],
+            float(top["probability"]),
+            0.0,
+            None,
+            False,
+            False,
+            none,
+            _drivers(top.get("for", ())),
+            probabilities=probs,
+            group=frozenset(group),
+        )
+    best = max(mine, key=lambda d: float(d["score"]))
+    s = round(float(best["score"]), 6)
+    rivals = [d for d in ranked if d["label"] not in group]
+    ahead = [d for d in rivals if round(float(d["score"]), 6) >= s]
+    rank = len(ahead) + 1
+    if ahead:  # a miss at top-1: explain it by the best rival (tied or ahead), not by a tied true disease
+        top = ahead[0]
+    tied = [d["label"] for d in ahead if round(float(d["score"]), 6) == s]
+    return CaseResult(
+        vc,
+        top["label"] + _tie_note(tied),
+        float(top["probability"]),
+        sum(float(d["probability"]) for d in mine),
+        rank,
+        rank <= 1,
+        rank <= 3,
+        none,
+        _drivers(top.get("for", ())),
+        _drivers(best.get("for", ())),
+        _drivers(best.get("against", ())),
+        probs,
+        frozenset(group),
+    )
+
+
+def calibration(results: Sequence[CaseResult], bins: int = BINS) -> dict[str, Any]:
+    """Top-1 confidence vs accuracy in ``bins`` equal bins, the top-1 Brier score and the multi-class Brier score."""
+    rows: list[dict[str, Any]] = []
+    pairs = [(r.top_probability, 1.0 if r.hit1 else 0.0) for r in results]
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(p, y) for p, y in pairs if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if inside:
+            rows.append(
+                {
+                    "bin": f"{lo:.1f}-{hi:.1f}",
+                    "n": len(inside),
+                    "mean_predicted": sum(p for p, _ in inside) / len(inside),
+                    "observed": sum(y for _, y in inside) / len(inside),
+                }
+            )
+    brier_top = sum((p - y) ** 2 for p, y in pairs) / len(pairs) if pairs else float("nan")
+    multi = [
+        (1.0 - r.true_probability) ** 2 + sum(p**2 for lbl, p in r.probabilities.items() if lbl not in r.group)
+        for r in results
+    ]
+    return {
+        "bins": rows,
+        "brier_top1": brier_top,
+        "brier_multiclass": sum(multi) / len(multi) if multi else float("nan"),
+    }
+
+
+def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Per-disease and overall top-1/top-3, calibration, misses and the not-modelled cases."""
+    modelled = [r for r in results if r.case.diagnosis != NOT_MODELLED]
+    other = [r for r in results if r.case.diagnosis == NOT_MODELLED]
+    per: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in modelled:
+        per[r.case.diagnosis].append(r)
+    table = [
+        {"disease": d, "n": len(rs), "top1": sum(r.hit1 for r in rs), "top3": sum(r.hit3 for r in rs)}
+        for d, rs in sorted(per.items())
+    ]
+    n = len(modelled)
+    misses = [
+        {
+            "id": r.case.id,
+            "citation": r.case.citation,
+            "true": r.case.diagnosis,
+            "rank": r.rank,
+            "true_probability": round(r.true_probability, 4),
+            "top": r.top_label,
+            "top_probability": round(r.top_probability, 4),
+            "top_driven_by": r.top_for,
+            "true_supported_by": r.true_for,
+            "true_opposed_by": r.true_against,
+        }
+        for r in modelled
+        if not r.hit1
+    ]
+    return {
+        "cases": len(results),
+        "modelled": n,
+        "top1": sum(r.hit1 for r in modelled),
+        "top3": sum(r.hit3 for r in modelled),
+        "per_disease": table,
+        "calibration": calibration(modelled),
+        "misses": misses,
+        "not_modelled": [
+            {
+                "id": r.case.id,
+                "citation": r.case.citation,
+                "top": r.top_label,
+                "top_probability": round(r.top_probability, 4),
+                "none_fits": r.none_fits,
+            }
+            for r in other
+        ],
+    }
+
+
+def _pct(a: int, n: int) -> str:
+    return f"{a}/{n} ({100.0 * a / n:.0f} %)" if n else "0/0"
+
+
+def format_text(s: Mapping[str, Any]) -> str:
+    """The report as plain text (a Markdown table per section)."""
+    out = [
+        f"validation: {s['cases']} published cases, {s['modelled']} with a modelled diagnosis",
+        f"top-1 {_pct(s['top1'], s['modelled'])}   top-3 {_pct(s['top3'], s['modelled'])}   (ties count against)",
+        "",
+        "| disease | cases | top-1 | top-3 |",
+        "|---|---:|---:|---:|",
+    ]
+    out += [f"| {r['disease']} | {r['n']} | {r['top1']} | {r['top3']} |" for r in s["per_disease"]]
+    c = s["calibration"]
+    out += [
+        "",
+        f"calibration of the top-ranked probability: Brier {c['brier_top1']:.3f} (top-1), "
+        f"{c['brier_multiclass']:.3f} (multi-class)",
+        "",
+        "| predicted | cases | mean predicted | observed top-1 |",
+        "|---|---:|---:|---:|",
+    ]
+    out += [f"| {b['bin']} | {b['n']} | {b['mean_predicted']:.2f} | {b['observed']:.2f} |" for b in c["bins"]]
+    out += ["", f"misses ({len(s['misses'])}):"]
+    for m in s["misses"]:
+        rank = "not ranked" if m["rank"] is None else f"rank {m['rank']}"
+        out.append(
+            f"- {m['id']} ({m['citation']}): true {m['true']} ({rank}, p {m['true_probability']:.3f}); "
+            f"top {m['top']} (p {m['top_probability']:.3f}) driven by {', '.join(m['top_driven_by']) or '-'}; "
+            f"true supported by {', '.join(m['true_supported_by']) or '-'}, "
+            f"opposed by {', '.join(m['true_opposed_by']) or '-'}"
+        )
+    if s["not_modelled"]:
+        out += ["", "diseases outside the model (right when the result says none fits):"]
+        for m in s["not_modelled"]:
+            flag = {True: "none fits: yes", False: "none fits: no", None: "no none-fits signal"}[m["none_fits"]]
+            out.append(f"- {m['id']} ({m['citation']}): top {m['top']} p {m['top_probability']:.3f}; {flag}")
+    return "\n".join(out) + "\n"
+
+
+def reliability_plot(s: Mapping[str, Any], out: Path) -> bool:
+    """Write the reliability diagram PNG; False (nothing written) when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    bins = s["calibration"]["bins"]
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=120)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+    xs = [b["mean_predicted"] for b in bins]
+    ys = [b["observed"] for b in bins]
+    ax.plot(xs, ys, marker="o", color="tab:blue", label="calcgraph (top-1)")
+    for x, y, b in zip(xs, ys, bins, strict=True):
+        ax.annotate(str(b["n"]), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("predicted probability of the top-ranked disease")
+    ax.set_ylabel("observed fraction correct")
+    ax.set_title(f"{s['modelled']} published cases, Brier {s['calibration']['brier_top1']:.3f}", fontsize=9)
+    ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return True
+
+
+def disease_descendants(labels: Mapping[str, str], parents: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Label -> labels of all its subclasses, from IRI -> label and IRI -> direct superclasses."""
+    down: dict[str, set[str]] = defaultdict(set)
+    for child, ps in parents.items():
+        for p in ps:
+            down[p].add(child)
+    out: dict[str, set[str]] = {}
+    for iri in labels:
+        seen: set[str] = set()
+        stack = [iri]
+        while stack:
+            for c in down.get(stack.pop(), ()):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        out[labels[iri]] = {labels[c] for c in seen if c in labels}
+    return out
+
+
+def run(cases: Sequence[ValidationCase], rank: Ranker, descendants: Mapping[str, set[str]]) -> list[CaseResult]:
+    return [evaluate_case(vc, rank(vc.case), descendants) for vc in cases]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="calcgraph-validate", description=__doc__.split("\n")[0])
+    ap.add_argument("directory", nargs="?", default="validation", type=Path)
+    ap.add_argument("--plot", type=Path, default=None, help="write the reliability diagram PNG here")
+    ap.add_argument("--format", choices=("text", "json"), default="text")
+    args = ap.parse_args(argv)
+
+    import calcgraph
+    from calcgraph.knowledge import load_knowledge
+
+    kg = calcgraph.load()
+    kb = load_knowledge(kg.ontology)
+    labels = {d: kb.labels[d] for d in kb.parents if d in kb.labels}
+    descendants = disease_descendants(labels, kb.parents)
+    cases = load_set(args.directory)
+    known = set(labels.values()) | {NOT_MODELLED}
+    bad = [f"{c.path}: unknown diagnosis {d!r}" for c in cases for d in (c.diagnosis, *c.also) if d not in known]
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
+        return 2
+
+    def rank(case: Mapping[str, Any]) -> Mapping[str, Any]:
+        return kg.diagnose_dict(dict(case), top=10_000, next_tests=0)
+
+    summary = summarise(run(cases, rank, descendants))
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        sys.stdout.write(format_text(summary))
+    if args.plot is not None:
+        if reliability_plot(summary, args.plot):
+            print(f"reliability plot: {args.plot}", file=sys.stderr)
+        else:
+            print("matplotlib is not installed: no reliability plot (pip install 'calcgraph[test]')", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

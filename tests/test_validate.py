@@ -1,0 +1,156 @@
+"""The validator (tiny synthetic sets) and the published-case validation set itself (every case parses and cites)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calcgraph.errors import CaseError
+from calcgraph.validate import (
+    NOT_MODELLED,
+    ValidationCase,
+    calibration,
+    disease_descendants,
+    evaluate_case,
+    format_text,
+    load_case,
+    load_set,
+    reliability_plot,
+    run,
+    summarise,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SET = ROOT / "validation"
+
+
+def vc(diagnosis: str, also: tuple[str, ...] = (), cid: str = "c") -> ValidationCase:
+    return ValidationCase(cid, diagnosis, "PMID:1", {"id": cid, "present": []}, {}, "", also)
+
+
+def result(*rows: tuple[str, float], **extra: Any) -> dict[str, Any]:
+    """A diagnose result from (label, score) rows; probabilities by softmax over log10 scores."""
+    total = sum(10**s for _, s in rows)
+    diff = [
+        {"label": lbl, "score": s, "probability": 10**s / total, "for": [{"finding": "f", "lr": 10.0}], "against": []}
+        for lbl, s in rows
+    ]
+    return {"differential": diff, **extra}
+
+
+def test_top1_and_top3_hits() -> None:
+    r = evaluate_case(vc("b"), result(("a", 3.0), ("b", 2.0), ("c", 1.0), ("d", 0.0)))
+    assert (r.rank, r.hit1, r.hit3) == (2, False, True)
+    assert r.top_label == "a" and r.top_for == ["f (LR 10)"]
+
+
+def test_a_tie_at_the_cut_off_counts_as_a_miss() -> None:
+    tie1 = evaluate_case(vc("b"), result(("a", 2.0), ("b", 2.0), ("c", 0.0)))
+    assert (tie1.rank, tie1.hit1, tie1.hit3) == (2, False, True)
+    tie3 = evaluate_case(vc("d"), result(("a", 3.0), ("b", 2.0), ("c", 1.0), ("d", 1.0)))
+    assert (tie3.rank, tie3.hit3) == (4, False)
+    # the order in which the ranker lists tied candidates does not matter
+    tie1r = evaluate_case(vc("b"), result(("b", 2.0), ("a", 2.0), ("c", 0.0)))
+    assert (tie1r.rank, tie1r.hit1) == (2, False)
+
+
+def test_a_more_specific_correct_answer_counts_and_so_does_also() -> None:
+    desc = {"cppd": {"pseudogout"}, "pseudogout": set()}
+    r = evaluate_case(vc("cppd"), result(("pseudogout", 2.0), ("cppd", 1.5), ("gout", 1.0)), desc)
+    assert r.hit1 and r.rank == 1
+    # the parent ranked above the true child is a miss (less specific)
+    r2 = evaluate_case(vc("pseudogout"), result(("cppd", 2.0), ("pseudogout", 1.5)), desc)
+    assert (r2.rank, r2.hit1) == (2, False)
+    r3 = evaluate_case(vc("dystrophic", ("dermatomyositis",)), result(("dermatomyositis", 2.0), ("dystrophic", 1.0)))
+    assert r3.hit1
+
+
+def test_true_disease_not_ranked_is_a_miss() -> None:
+    r = evaluate_case(vc("zzz"), result(("a", 1.0)))
+    assert r.rank is None and not r.hit3 and r.true_probability == 0.0
+
+
+def test_not_modelled_case_reads_the_none_fits_signal() -> None:
+    assert evaluate_case(vc(NOT_MODELLED), result(("a", 1.0))).none_fits is None
+    assert evaluate_case(vc(NOT_MODELLED), result(("a", 1.0), none_fits=True)).hit1
+    assert not evaluate_case(vc(NOT_MODELLED), result(("a", 1.0), fit={"none_fits": False})).hit1
+
+
+def test_calibration_bins_and_brier() -> None:
+    rs = [
+        evaluate_case(vc("a"), result(("a", 1.0), ("b", 0.0))),  # top p 10/11, right
+        evaluate_case(vc("b"), result(("a", 1.0), ("b", 0.0))),  # top p 10/11, wrong
+    ]
+    c = calibration(rs)
+    assert len(c["bins"]) == 1 and c["bins"][0]["n"] == 2 and c["bins"][0]["observed"] == 0.5
+    p = 10 / 11
+    assert c["brier_top1"] == pytest.approx(((p - 1) ** 2 + p**2) / 2)
+    q = 1 - p
+    assert c["brier_multiclass"] == pytest.approx(((1 - p) ** 2 + q**2 + (1 - q) ** 2 + p**2) / 2)
+
+
+def test_summary_text_lists_diseases_and_misses(tmp_path: Path) -> None:
+    cases = [vc("a", cid="c1"), vc("b", cid="c2"), vc(NOT_MODELLED, cid="c3")]
+    rs = run(cases, lambda case: result(("a", 1.0), ("b", 0.0)), {})
+    s = summarise(rs)
+    assert (s["modelled"], s["top1"], s["top3"]) == (2, 1, 2)
+    text = format_text(s)
+    assert "| a | 1 | 1 | 1 |" in text and "| b | 1 | 0 | 1 |" in text
+    assert "- c2 (PMID:1): true b (rank 2" in text and "no none-fits signal" in text
+    out = tmp_path / "rel.png"
+    pytest.importorskip("matplotlib")
+    assert reliability_plot(s, out) and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_descendants_from_parents() -> None:
+    labels = {"c": "cppd", "p": "pseudogout", "o": "pseudo-OA", "oa": "pseudo-OA with attacks"}
+    parents = {"p": {"c"}, "o": {"c"}, "oa": {"o"}, "c": set()}
+    d = disease_descendants(labels, parents)
+    assert d["cppd"] == {"pseudogout", "pseudo-OA", "pseudo-OA with attacks"} and d["pseudogout"] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: x\ncitation: PMID:1\ndiagnosis: gout\nfoo: 1\n", "unknown field"),
+        ("id: x\ncitation: pubmed 1\ndiagnosis: gout\n", "citation"),
+        ("id: x\ncitation: PMID:1\n", "diagnosis"),
+        ("id: x\ncitation: PMID:1\ndiagnosis: gout\nalso: gout\n", "also"),
+    ],
+)
+def test_load_case_rejects_bad_files(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(CaseError, match=message):
+        load_case(p)
+
+
+# ------------------------------------------------------------------------------------------- the real validation set
+
+
+@pytest.fixture(scope="module")
+def kg():  # type: ignore[no-untyped-def]
+    import calcgraph
+
+    return calcgraph.load()
+
+
+def test_every_validation_case_parses_cites_and_names_a_known_diagnosis(kg) -> None:  # type: ignore[no-untyped-def]
+    from calcgraph.knowledge import load_knowledge
+
+    kb = load_knowledge(kg.ontology)
+    diseases = {kb.labels[d] for d in kb.parents if d in kb.labels} | {NOT_MODELLED}
+    cases = load_set(SET)
+    assert len(cases) >= 20
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    for c in cases:
+        assert Path(c.path).stem == c.id, f"{c.path}: the file is named after its id"
+        assert c.diagnosis in diseases and all(a in diseases for a in c.also), f"{c.path}: unknown diagnosis"
+        parsed = kg.case(dict(c.case))
+        assert parsed.present or parsed.absent, f"{c.path}: no findings"
+        named = [*c.case.get("present", []), *c.case.get("absent", [])]
+        missing = [f for f in named if f not in c.evidence]
+        assert not missing, f"{c.path}: findings without the paper's words in 'evidence': {missing}"
