@@ -17,7 +17,6 @@ elsewhere a job rebuilds its state in each worker from its (picklable) settings.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import sys
 from collections import deque
@@ -64,19 +63,31 @@ class Job:
         raise NotImplementedError
 
     def run_chunk(self, path: str, chunk: list[tuple[int, str]]) -> list[Outcome]:
+        """Parse the chunk's lines, then :meth:`work_chunk` on the cases; outcomes in input order."""
         from calcgraph.cases import parse_jsonl_line
 
         self.ensure()
         index = self.index()
-        out = []
+        out: list[Outcome] = []
+        cases: list[tuple[int, Any, str, int]] = []  # (position in out, case, where, line)
         for n, line in chunk:
             where = f"{path}:{n}"
             item = parse_jsonl_line(line, index, where, strict=getattr(self, "strict", False))
             if isinstance(item, CalcgraphError):
                 out.append(Outcome(n, error=_message(item)))
                 continue
+            cases.append((len(out), item, where, n))
+            out.append(Outcome(n))
+        for (pos, _, _, _), done in zip(cases, self.work_chunk([c[1:] for c in cases]), strict=True):
+            out[pos] = done
+        return out
+
+    def work_chunk(self, cases: list[tuple[Any, str, int]]) -> list[Outcome]:
+        """:meth:`work` on each ``(case, where, line)``; a job that can do a chunk at once overrides this."""
+        out = []
+        for case, where, n in cases:
             try:
-                out.append(Outcome(n, value=self.work(item, where, n)))
+                out.append(Outcome(n, value=self.work(case, where, n)))
             except CalcgraphError as exc:
                 out.append(Outcome(n, error=f"{where}: {_message(exc)}"))
         return out
@@ -148,7 +159,38 @@ class DiagnoseJob(Job):
         return reasoner_classes(case, self.ontology, self.reasoner)
 
     def work(self, case: Any, where: str, line: int) -> str:
-        return json.dumps(self.diagnose(case), ensure_ascii=False, separators=(",", ":"))
+        from calcgraph.vectorised import dumps
+
+        return dumps(self.diagnose(case)).decode("utf-8")
+
+    def work_chunk(self, cases: list[tuple[Any, str, int]]) -> list[Outcome]:
+        """The chunk's differentials at once (:func:`calcgraph.vectorised.diagnose_chunk`: the JSON of
+        :meth:`diagnose`, computed for the whole chunk), then each case's classes when asked for."""
+        if type(self).work is not DiagnoseJob.work:  # a subclass that does other work per case
+            return super().work_chunk(cases)
+        from calcgraph.vectorised import diagnose_chunk, dumps, rows_of
+
+        model = self._state_loaded.model
+        out: list[Outcome] = []
+        ready: list[tuple[int, Any, str, int]] = []
+        rows = []
+        for case, where, n in cases:
+            try:
+                rows.append((case.id, *rows_of(model, case.present, case.absent)))
+            except CalcgraphError as exc:
+                out.append(Outcome(n, error=f"{where}: {_message(exc)}"))
+                continue
+            ready.append((len(out), case, where, n))
+            out.append(Outcome(n))
+        results = diagnose_chunk(model, rows, top=self.top, n_next=self.n_next)
+        for (pos, case, where, n), data in zip(ready, results, strict=True):
+            try:
+                if self.classes:  # the classes go last, as diagnose() adds them
+                    data = data[:-1] + b',"classes":' + dumps(self.classify(case)) + b"}"
+                out[pos] = Outcome(n, value=data.decode("utf-8"))
+            except CalcgraphError as exc:
+                out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
+        return out
 
 
 def _release_of(ontology: Path | None) -> Path | None:
