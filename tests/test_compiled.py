@@ -68,6 +68,15 @@ def test_cache_is_invalidated_when_the_release_changes(cache_dir: Path, tmp_path
     assert back.key == before.key and back.from_cache
 
 
+def test_a_changed_hpo_import_is_a_new_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    data = paths.release_ttl().read_bytes()
+    key = compiled.compiled_key(data)
+    hp = tmp_path / "hp_import.owl"
+    hp.write_bytes(paths.hp_import().read_bytes() + b"\n")
+    monkeypatch.setattr(compiled, "inputs", lambda: [hp])
+    assert compiled.compiled_key(data) != key
+
+
 def test_a_code_change_is_a_new_key(monkeypatch: pytest.MonkeyPatch) -> None:
     data = paths.release_ttl().read_bytes()
     key = compiled.compiled_key(data)

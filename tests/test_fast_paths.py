@@ -51,3 +51,68 @@ def test_the_classifier_pickles_without_its_compiled_program(fc: FastClassifier)
     fc.types(c.present, c.absent)
     again = pickle.loads(pickle.dumps(fc))
     assert again.types(c.present, c.absent) == fc.types(c.present, c.absent)
+
+
+def _generated(n: int, seed: int) -> list:
+    """Cases aimed at the defined classes plus random ones (0-14 findings, any mix of present and absent)."""
+    import random
+
+    from calcgraph.cases import Case
+
+    c = load()
+    fc = fast_classifier()
+    labels = sorted(c.index.labels)
+    cases = list(synthetic_cases(fc, n, seed=seed, findings=labels))
+    rng = random.Random(seed)
+    for i in range(n):
+        chosen = rng.sample(labels, rng.randint(0, 14))
+        k = rng.randint(0, len(chosen))
+        cases.append(Case(f"random-{seed}-{i}", tuple(chosen[:k]), tuple(chosen[k:])))
+    return cases
+
+
+@pytest.mark.parametrize(("top", "n_next"), [(10, 5), (3, 0), (40, 12), (1, 1)])
+def test_vectorised_chunks_give_the_json_of_diagnose(top: int, n_next: int) -> None:
+    import json
+
+    from calcgraph import vectorised
+    from calcgraph.diagnose import diagnose
+
+    model = load().model
+    cases = _generated(1500, seed=top)
+    rows = [(c.id, *vectorised.rows_of(model, c.present, c.absent)) for c in cases]
+    got: list[bytes] = []
+    for start in range(0, len(rows), 250):
+        got += vectorised.diagnose_chunk(model, rows[start : start + 250], top=top, n_next=n_next)
+    assert len(got) == len(cases)
+    for c, data in zip(cases, got, strict=True):
+        assert json.loads(data) == diagnose(model, c.present, c.absent, case_id=c.id, top=top, n_next=n_next), c.id
+
+
+@pytest.mark.parametrize("classes", [False, True])
+def test_a_batch_chunk_equals_the_per_case_work(classes: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from calcgraph.batch import DiagnoseJob, Job
+    from calcgraph.vocab import iri_to_curie
+
+    job = DiagnoseJob(classes=classes)
+    job.ensure()
+    lines = []
+    for c in _generated(150, seed=5):
+        doc = {"id": c.id, "present": [iri_to_curie(x) for x in c.present]}
+        doc["absent"] = [iri_to_curie(x) for x in c.absent]
+        lines.append(json.dumps(doc))
+    lines[3] = "{oops"
+    lines[7] = json.dumps({"id": "x", "present": ["no such finding"]})
+    chunk = list(enumerate(lines, 1))
+
+    def outcomes() -> list[tuple[int, str | None, object]]:
+        done = job.run_chunk("f.jsonl", chunk)
+        return [(o.line, o.error, None if o.value is None else json.loads(o.value)) for o in done]
+
+    fast = outcomes()
+    monkeypatch.setattr(DiagnoseJob, "work_chunk", Job.work_chunk)  # work() per case: diagnose() and json
+    assert fast == outcomes()
+    assert sum(error is not None for _, error, _ in fast) >= 2
+    assert all("unused_terms" in value and ("classes" in value) == classes for _, _, value in fast if value)

@@ -166,7 +166,7 @@ class DiagnoseJob(Job):
     def work_chunk(self, cases: list[tuple[Any, str, int]]) -> list[Outcome]:
         """The chunk's differentials at once (:func:`calcgraph.vectorised.diagnose_chunk`: the JSON of
         :meth:`diagnose`, computed for the whole chunk), then each case's classes when asked for."""
-        if type(self).work is not DiagnoseJob.work:  # a subclass that does other work per case
+        if type(self).work is not _DIAGNOSE_WORK:  # work() is overridden (a subclass, a test): per case
             return super().work_chunk(cases)
         from calcgraph.vectorised import diagnose_chunk, dumps, rows_of
 
@@ -184,13 +184,17 @@ class DiagnoseJob(Job):
             out.append(Outcome(n))
         results = diagnose_chunk(model, rows, top=self.top, n_next=self.n_next)
         for (pos, case, where, n), data in zip(ready, results, strict=True):
-            try:
-                if self.classes:  # the classes go last, as diagnose() adds them
-                    data = data[:-1] + b',"classes":' + dumps(self.classify(case)) + b"}"
-                out[pos] = Outcome(n, value=data.decode("utf-8"))
+            try:  # then what diagnose() adds, in its order
+                tail = [b',"unused_terms":', dumps([u.as_dict() for u in case.unused]) if case.unused else b"[]"]
+                if self.classes:
+                    tail += [b',"classes":', dumps(self.classify(case))]
+                out[pos] = Outcome(n, value=b"".join([data[:-1], *tail, b"}"]).decode("utf-8"))
             except CalcgraphError as exc:
                 out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
         return out
+
+
+_DIAGNOSE_WORK = DiagnoseJob.work
 
 
 def _release_of(ontology: Path | None) -> Path | None:

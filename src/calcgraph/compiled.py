@@ -7,8 +7,9 @@ its knowledge base) and the defined case classes the fast classifier compiles (:
 -- in one file ``compiled-<key>.pickle`` of :func:`calcgraph.cache.cache_dir`, and the next process reads that file in
 a few milliseconds instead.
 
-**The key** is the SHA-256 of the ontology file's bytes, of the source code of the modules that compile it
-(:data:`CODE`), of :data:`COMPILED_VERSION`, the package version and the Python and numpy versions. A changed release
+**The key** is the SHA-256 of the ontology file's bytes, of the HPO import module it reads HPO terms through
+(:func:`inputs`), of the source code of the modules that compile it (:data:`CODE`), of :data:`COMPILED_VERSION`, the
+package version and the Python and numpy versions. A changed release
 (``calcgraph build``), a changed scoring rule or a new interpreter is a new key, so a stale model is never used;
 old files are pruned. The release is found by path and read as bytes, so the same works for a release installed as
 package data.
@@ -95,11 +96,22 @@ def code_digest() -> bytes:
     return h.digest()
 
 
+def inputs() -> list[Path]:
+    """Files besides the ontology that the compiled model is made from: the HPO import module, whose hierarchy the
+    finding index reads (:meth:`calcgraph.cases.FindingIndex.from_graph`)."""
+    return [paths.hp_import()]
+
+
 def compiled_key(data: bytes) -> str:
-    """The cache key of an ontology file with bytes ``data`` (module docstring)."""
+    """The cache key of an ontology file with bytes ``data`` and of the :func:`inputs` (module docstring)."""
     import numpy
 
     h = hashlib.sha256(data)
+    for extra in inputs():
+        try:
+            h.update(b"\0" + hashlib.sha256(extra.read_bytes()).digest())
+        except OSError:
+            h.update(b"\0missing")
     h.update(code_digest())
     meta = f"\0{COMPILED_VERSION}\0{__version__}\0{sys.version_info[:2]}\0{numpy.__version__}"
     h.update(meta.encode())

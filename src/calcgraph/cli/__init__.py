@@ -35,7 +35,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "reason",
         "Classify patient cases (YAML, JSON, phenopacket or JSON Lines) with an OWL reasoner and explain why.",
     ),
-    "query": ("query", "Run a SPARQL query file (see queries/*.rq) on the ontology and its OWL 2 RL inferences."),
+    "query": (
+        "query",
+        "Run QUERY on the ontology and its OWL 2 RL inferences: a bundled query by name (`calcgraph query --list`, "
+        "e.g.",
+    ),
     "serve": ("query", "Serve the ontology and its inferences over SPARQL 1.1 (Oxigraph) on 127.0.0.1 until Ctrl-C."),
     "export": (
         "export",
