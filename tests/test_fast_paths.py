@@ -116,3 +116,25 @@ def test_a_batch_chunk_equals_the_per_case_work(classes: bool, monkeypatch: pyte
     assert fast == outcomes()
     assert sum(error is not None for _, error, _ in fast) >= 2
     assert all("unused_terms" in value and ("classes" in value) == classes for _, _, value in fast if value)
+
+
+def test_cohort_chunks_store_the_triples_of_the_per_case_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from calcgraph.batch import Job
+    from calcgraph.cohort import CohortJob
+    from calcgraph.vocab import iri_to_curie
+
+    job = CohortJob("load-x", with_results=True, top=3)
+    job.ensure()
+    lines = []
+    for c in _generated(200, seed=8):
+        doc = {"id": c.id, "present": [iri_to_curie(x) for x in c.present]}
+        doc["absent"] = [iri_to_curie(x) for x in c.absent]
+        lines.append(json.dumps(doc))
+    lines[5] = json.dumps({"id": "y", "present": ["no such finding"]})
+    chunk = list(enumerate(lines, 1))
+    fast = [(o.line, o.error, o.value) for o in job.run_chunk("c.jsonl", chunk)]
+    monkeypatch.setattr(CohortJob, "work_chunk", Job.work_chunk)  # work() per case: diagnose() and types()
+    assert fast == [(o.line, o.error, o.value) for o in job.run_chunk("c.jsonl", chunk)]
+    assert sum(e is not None for _, e, _ in fast) >= 1

@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
+import numpy as np
+
 from calcgraph import http, paths
 from calcgraph.batch import DiagnoseJob, Outcome, run_batch
 from calcgraph.cases import Case
@@ -157,6 +159,51 @@ class CohortJob(DiagnoseJob):
         result = diagnose(self._state_loaded.model, case.present, case.absent, top=self.top, n_next=0)
         classes = self._state_fast.types(case.present, case.absent, case.id)
         return case_ntriples(case, iri, f"l{line}", result, classes)
+
+    def work_chunk(self, cases: list[tuple[Any, str, int]]) -> list[Outcome]:
+        """With results: rank the whole chunk at once (:func:`calcgraph.vectorised.rank_chunk`, the ranking of
+        :func:`~calcgraph.diagnose.diagnose`) and store only what is kept -- rank, disease, probability, score of the
+        top ``top``; no explanations or next tests are computed. Same triples as :meth:`work` per case (tested)."""
+        if not self.with_results or type(self).work is not _COHORT_WORK:
+            return super().work_chunk(cases)
+        from calcgraph.batch import _message
+        from calcgraph.vectorised import rank_chunk, rows_of
+
+        self.ensure()
+        assert self._state_fast is not None
+        model = self._state_loaded.model
+        out: list[Outcome] = []
+        ready: list[tuple[int, Any, str, int, list[int], list[int]]] = []
+        for case, where, n in cases:
+            try:
+                pres, abse = rows_of(model, case.present, case.absent)
+            except CalcgraphError as exc:
+                out.append(Outcome(n, error=f"{where}: {_message(exc)}"))
+                continue
+            ready.append((len(out), case, where, n, pres, abse))
+            out.append(Outcome(n))
+        s, post, order = rank_chunk(model, [r[4] for r in ready], [r[5] for r in ready])
+        top = order[:, : max(0, self.top)]
+        tops = top.tolist()
+        scores = [[round(x, 4) for x in row] for row in (s[np.arange(len(ready))[:, None], top]).tolist()]
+        probs = [[round(x, 6) for x in row] for row in (post[np.arange(len(ready))[:, None], top]).tolist()]
+        for c, (pos, case, where, n, _, _) in enumerate(ready):
+            result = {
+                "differential": [
+                    {"rank": r, "id": model.curies[j], "probability": p, "score": sc}
+                    for r, (j, p, sc) in enumerate(zip(tops[c], probs[c], scores[c], strict=True), 1)
+                ]
+            }
+            try:
+                classes = self._state_fast.types(case.present, case.absent, case.id)
+                out[pos] = Outcome(n, value=case_ntriples(case, case_iri(self.load_id, n, case.id), f"l{n}", result,
+                                                         classes))  # fmt: skip
+            except CalcgraphError as exc:
+                out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
+        return out
+
+
+_COHORT_WORK = CohortJob.work
 
 
 @dataclass
