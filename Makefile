@@ -22,6 +22,7 @@ OUT := demo-output
 demo: $(STAMP)
 	$(CG) build
 	$(CG) qc
+	$(CG) stats
 	$(CG) reason --timing
 	$(CG) classify examples/cases/reason-pseudogout-and-septic.yaml
 	$(CG) diagnose examples/septic-arthritis-with-cpp-crystals.yaml --top 5

@@ -59,6 +59,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "diagnose",
         "Apply the 2023 ACR/EULAR CPPD classification criteria to CASE (verified domains only; see docs).",
     ),
+    "stats": (
+        "stats",
+        "Share of finding-disease relations with a sourced figure, by relation kind, disease family and source kind.",
+    ),
     "load-cases": (
         "cohort",
         "Load the cases of FILE.jsonl into an Oxigraph store (--store DIR) or a SPARQL endpoint (--endpoint URL).",

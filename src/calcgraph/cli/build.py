@@ -68,10 +68,14 @@ def build_command(source: Path | None, out_dir: Path | None, check_only: bool) -
 def qc_command(source: Path | None) -> None:
     """Report quality-control problems of an ontology source (labels, definitions, identifiers, references)."""
     source = source or paths.edit_file()
-    problems = report(load_sources(source))
+    g = load_sources(source)
+    problems = report(g)
     if problems:
         raise OntologyQCError(str(source), [str(p) for p in problems])
     click.echo(f"{source}: no QC problems")
+    from calcgraph.stats import qc_summary
+
+    click.echo(qc_summary(g))
 
 
 COMMANDS = [build_command, qc_command]

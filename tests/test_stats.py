@@ -1,0 +1,126 @@
+"""Issue 11 reporting: the share of finding-disease relations with a sourced figure (``calcgraph stats``, the
+``calcgraph qc`` summary) and the skin figures the content review found wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from calcgraph import paths
+from calcgraph.cli import main as cli
+from calcgraph.stats import TARGET_SHARE, figure_stats, is_primary, non_primary_figures, relations
+from calcgraph.tables import read_table
+
+SKIN = paths.ontology_dir() / "templates" / "relations-skin.tsv"
+JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
+
+
+def _skin_keys() -> set[tuple[str, str, str]]:
+    return {(r["finding"], r["relation"], r["disease"]) for r in read_table(SKIN)}
+
+
+def _row(finding: str, relation: str, disease: str) -> dict[str, str]:
+    rows = [r for r in read_table(SKIN) if (r["finding"], r["relation"], r["disease"]) == (finding, relation, disease)]
+    assert len(rows) == 1, (finding, relation, disease)
+    return {c: rows[0][c] for c in ("frequency", "frequency_class", "n", "status", "source", "evidence", "comment")}
+
+
+def test_stats_counts_every_relation_once(edit_graph: Graph) -> None:
+    s = figure_stats(edit_graph)
+    assert s.total == len(relations(edit_graph)) > 200
+    assert sum(v[1] for v in s.by_relation.values()) == s.total
+    assert sum(v[1] for v in s.by_family.values()) == s.total
+    assert sum(s.by_source_kind.values()) == s.total
+    assert s.by_source_kind["none"] == s.total - s.sourced
+
+
+def test_stats_command_text_and_json() -> None:
+    runner = CliRunner()
+    text = runner.invoke(cli, ["stats"])
+    assert text.exit_code == 0, text.output
+    assert "relations with a sourced figure" in text.output and "by disease family:" in text.output
+    assert "calcinosis cutis" in text.output
+    data = json.loads(runner.invoke(cli, ["stats", "--json"]).output)
+    assert 0 < data["sourced"] <= data["total"] and data["target"] == TARGET_SHARE
+
+
+def test_qc_reports_the_share() -> None:
+    result = CliRunner().invoke(cli, ["qc"])
+    assert result.exit_code == 0, result.output
+    assert "sourced figures:" in result.output
+    assert "figures without a PMID/DOI/PMCID/ISBN source:" in result.output
+
+
+def test_every_skin_row_is_sourced_or_says_what_was_searched() -> None:
+    for r in read_table(SKIN):
+        assert r["status"] in ("sourced", "no published figure"), (r.where(), r["status"])
+        if r["status"] == "no published figure":
+            assert r["comment"], f"{r.where()}: say what was searched"
+
+
+def test_skin_figures_cite_primary_sources(edit_graph: Graph) -> None:
+    skin = _skin_keys()
+    bad = [r for r in non_primary_figures(edit_graph) if (r.finding, r.relation, r.disease) in skin]
+    assert not bad, "skin figures without a PMID/DOI/PMCID/ISBN source: " + "; ".join(map(str, bad))
+    for r in read_table(SKIN):
+        if r["status"] == "sourced":
+            assert r["source"] and all(is_primary(x.strip()) for x in r["source"].split(";")), r.where()
+
+
+@pytest.mark.xfail(
+    reason="joint figures still cite mirrors (Cipolletta 2021, Nishimura 2007 via web pages); "
+    "relations-joint.tsv is being sourced under issue 11 -- remove this mark when it passes",
+    strict=False,
+)
+def test_no_figure_without_a_primary_source(edit_graph: Graph) -> None:
+    bad = non_primary_figures(edit_graph)
+    assert not bad, "figures without a PMID/DOI/PMCID/ISBN source: " + "; ".join(
+        f"{r.finding} {r.relation} {r.disease}" for r in bad
+    )
+
+
+@pytest.mark.xfail(
+    reason="issue 11 goal not reached yet: fewer than 90 % of the relations carry a sourced figure "
+    "(see `calcgraph stats`); remove this mark when it passes",
+    strict=False,
+)
+def test_at_least_90_percent_of_relations_have_a_sourced_figure(edit_graph: Graph) -> None:
+    s = figure_stats(edit_graph)
+    assert s.share >= TARGET_SHARE, f"only {s.sourced}/{s.total} ({s.share:.0%}) relations have a sourced figure"
+
+
+# -- the skin figures the content review found wrong (section 2 #17, #18; section 6 #3, #6) --
+
+
+def test_hyperphosphataemia_is_not_obligate_for_all_tumoral_calcinosis() -> None:
+    row = _row("hyperphosphataemia", "is typical of", "tumoral calcinosis")
+    assert row["frequency"] != "1.0" and row["frequency_class"] != "HP:0040280"
+    assert "OMIM:211900" in row["comment"] and "OMIM:610455" in row["comment"]
+
+
+def test_jdm_calcinosis_is_about_one_third_not_30_to_70_percent(edit_graph: Graph) -> None:
+    text = paths.edit_file().read_text(encoding="utf-8")
+    assert "30-70%" not in text
+    row = _row("soft-tissue calcification on radiograph", "is typical of", "dermatomyositis")
+    assert float(row["frequency"]) == pytest.approx(0.30) and row["source"] == "PMCID:PMC5118224"
+
+
+def test_idiopathic_scrotal_calcinosis_is_male_only() -> None:
+    row = _row("male sex", "is typical of", "idiopathic scrotal calcinosis")
+    assert row["frequency_class"] == "HP:0040280" and row["status"] == "sourced"
+
+
+def test_calciphylaxis_hallmarks_are_very_frequent() -> None:
+    for finding in ("painful skin or soft-tissue lesion", "necrotic skin ulcers"):
+        assert _row(finding, "is typical of", "calciphylaxis")["frequency_class"] == "HP:0040281"
+    assert float(_row("end-stage renal disease on dialysis", "is typical of", "calciphylaxis")["frequency"]) >= 0.8
+
+
+def test_no_skin_argues_against_row_uses_the_default() -> None:
+    for r in read_table(SKIN):
+        if r["relation"] == "argues against":
+            has_figure = bool(r["frequency"] or r["frequency_class"] or r["sensitivity"])
+            assert has_figure or r["status"] == "no published figure", r.where()
