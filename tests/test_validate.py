@@ -154,3 +154,10 @@ def test_every_validation_case_parses_cites_and_names_a_known_diagnosis(kg) -> N
         named = [*c.case.get("present", []), *c.case.get("absent", [])]
         missing = [f for f in named if f not in c.evidence]
         assert not missing, f"{c.path}: findings without the paper's words in 'evidence': {missing}"
+
+
+def test_a_miss_names_the_best_rival_and_only_calls_it_tied_when_it_is() -> None:
+    r = evaluate_case(vc("c"), result(("a", 3.0), ("b", 1.0), ("c", 1.0)))
+    assert r.rank == 3 and r.top_label == "a (1 lower candidates tied with the true disease)"
+    r2 = evaluate_case(vc("c"), result(("a", 1.0), ("b", 1.0), ("c", 1.0)))
+    assert r2.top_label == "a (tied with the true disease, as are 1 more)"

@@ -129,9 +129,11 @@ def _drivers(items: Iterable[Mapping[str, Any]], n: int = 3) -> list[str]:
     return out
 
 
-def _tie_note(tied: Sequence[str]) -> str:
+def _tie_note(tied: Sequence[str], top_tied: bool) -> str:
     if not tied:
         return ""
+    if not top_tied:
+        return f" ({len(tied)} lower candidates tied with the true disease)"
     more = f", as are {len(tied) - 1} more" if len(tied) > 1 else ""
     return f" (tied with the true disease{more})"
 
@@ -186,9 +188,10 @@ def evaluate_case(
     if ahead:  # a miss at top-1: explain it by the best rival (tied or ahead), not by a tied true disease
         top = ahead[0]
     tied = [d["label"] for d in ahead if round(float(d["score"]), 6) == s]
+    top_tied = bool(ahead) and round(float(top["score"]), 6) == s
     return CaseResult(
         vc,
-        top["label"] + _tie_note(tied),
+        top["label"] + _tie_note(tied, top_tied),
         float(top["probability"]),
         sum(float(d["probability"]) for d in mine),
         rank,
