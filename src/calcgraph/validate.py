@@ -76,6 +76,8 @@ class CaseResult:
     probabilities: dict[str, float] = field(default_factory=dict)
     group: frozenset[str] = frozenset()
     """The true disease and its subclasses (labels)."""
+    top_score: float = 0.0
+    """log10 likelihood ratio of the top-ranked candidate (an absolute fit, for a 'none fits' threshold)."""
 
 
 def load_case(path: Path) -> ValidationCase:
@@ -142,6 +144,13 @@ def evaluate_case(
     vc: ValidationCase, result: Mapping[str, Any], descendants: Mapping[str, set[str]] | None = None
 ) -> CaseResult:
     """Score one diagnose result against the case's true diagnosis."""
+    r = _evaluate(vc, result, descendants)
+    diff = list(result.get("differential", ()))
+    r.top_score = max(float(d["score"]) for d in diff)
+    return r
+
+
+def _evaluate(vc: ValidationCase, result: Mapping[str, Any], descendants: Mapping[str, set[str]] | None) -> CaseResult:
     diff = list(result.get("differential", ()))
     if not diff:
         raise ValueError(f"{vc.id}: empty differential")
@@ -276,9 +285,23 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
                 "citation": r.case.citation,
                 "top": r.top_label,
                 "top_probability": round(r.top_probability, 4),
+                "top_score": round(r.top_score, 3),
                 "none_fits": r.none_fits,
             }
             for r in other
+        ],
+        "per_case": [
+            {
+                "id": r.case.id,
+                "true": r.case.diagnosis,
+                "rank": r.rank,
+                "top": r.top_label,
+                "top_probability": round(r.top_probability, 4),
+                "top_score": round(r.top_score, 3),
+                "true_probability": round(r.true_probability, 4),
+                "none_fits": r.none_fits,
+            }
+            for r in results
         ],
     }
 
@@ -320,7 +343,10 @@ def format_text(s: Mapping[str, Any]) -> str:
         out += ["", "diseases outside the model (right when the result says none fits):"]
         for m in s["not_modelled"]:
             flag = {True: "none fits: yes", False: "none fits: no", None: "no none-fits signal"}[m["none_fits"]]
-            out.append(f"- {m['id']} ({m['citation']}): top {m['top']} p {m['top_probability']:.3f}; {flag}")
+            out.append(
+                f"- {m['id']} ({m['citation']}): top {m['top']} p {m['top_probability']:.3f}, "
+                f"log10 LR {m['top_score']:.2f}; {flag}"
+            )
     return "\n".join(out) + "\n"
 
 
