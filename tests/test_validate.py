@@ -161,3 +161,10 @@ def test_a_miss_names_the_best_rival_and_only_calls_it_tied_when_it_is() -> None
     assert r.rank == 3 and r.top_label == "a (1 lower candidates tied with the true disease)"
     r2 = evaluate_case(vc("c"), result(("a", 1.0), ("b", 1.0), ("c", 1.0)))
     assert r2.top_label == "a (tied with the true disease, as are 1 more)"
+
+
+def test_pending_cases_are_well_formed() -> None:
+    """Cases waiting in validation/pending/ for findings not yet in the ontology still cite and name a diagnosis."""
+    pending = load_set(SET / "pending")
+    for c in pending:
+        assert Path(c.path).stem == c.id and c.evidence
