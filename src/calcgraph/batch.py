@@ -18,6 +18,7 @@ elsewhere a job rebuilds its state in each worker from its (picklable) settings.
 from __future__ import annotations
 
 import multiprocessing
+import re
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -26,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from calcgraph.errors import CalcgraphError, CaseError
+
+#: A byte that was not UTF-8, kept by ``surrogateescape`` when the file was read.
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 #: Lines per chunk handed to a worker, and chunks in flight per worker.
 CHUNK = 250
@@ -65,6 +69,7 @@ class Job:
     def run_chunk(self, path: str, chunk: list[tuple[int, str]]) -> list[Outcome]:
         """Parse the chunk's lines, then :meth:`work_chunk` on the cases; outcomes in input order."""
         from calcgraph.cases import parse_jsonl_line
+        from calcgraph.safeparse import decode_line
 
         self.ensure()
         index = self.index()
@@ -72,6 +77,12 @@ class Job:
         cases: list[tuple[int, Any, str, int]] = []  # (position in out, case, where, line)
         for n, line in chunk:
             where = f"{path}:{n}"
+            if _ESCAPED.search(line):
+                try:
+                    line = decode_line(line.encode("utf-8", "surrogateescape"), where)
+                except CaseError as exc:
+                    out.append(Outcome(n, error=_message(exc)))
+                    continue
             item = parse_jsonl_line(line, index, where, strict=getattr(self, "strict", False))
             if isinstance(item, CalcgraphError):
                 out.append(Outcome(n, error=_message(item)))
@@ -206,9 +217,12 @@ def _release_of(ontology: Path | None) -> Path | None:
 
 
 def read_chunks(path: Path, size: int) -> Iterator[list[tuple[int, str]]]:
-    """Non-blank lines of ``path`` with their 1-based numbers, ``size`` at a time (undecodable bytes replaced)."""
+    """Non-blank lines of ``path`` with their 1-based numbers, ``size`` at a time.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes, so that the line is reported as not UTF-8 (never
+    silently altered) when it is parsed; see :func:`calcgraph.safeparse.decode_line`."""
     chunk: list[tuple[int, str]] = []
-    with Path(path).open(encoding="utf-8", errors="replace") as fh:
+    with Path(path).open(encoding="utf-8", errors="surrogateescape") as fh:
         for n, line in enumerate(fh, 1):
             if line.strip():
                 chunk.append((n, line))
@@ -225,6 +239,21 @@ _JOB: Job | None = None
 def _install(job: Job) -> None:
     global _JOB
     _JOB = job
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies (a killed ``diagnose --batch`` leaves no orphans)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: the worker ends when its queue closes
+        pass
 
 
 def _run(path: str, chunk: list[tuple[int, str]]) -> list[Outcome]:
@@ -248,12 +277,64 @@ def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = Non
         for c in read_chunks(path, chunk):
             yield from job.run_chunk(str(path), c)
         return
-    ctx = _context()
-    with ctx.Pool(workers, initializer=_install, initargs=(job,)) as pool:
-        pending: deque[Any] = deque()
-        for c in read_chunks(path, chunk):
-            pending.append(pool.apply_async(_run, (str(path), c)))
-            while len(pending) >= workers * WINDOW:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending: deque[tuple[list[tuple[int, str]], Future[list[Outcome]] | None]] = deque()
+    chunks = read_chunks(path, chunk)
+    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        workers, mp_context=_context(), initializer=_install, initargs=(job,)
+    )
+    try:
+        while True:
+            while pool is not None and len(pending) < workers * WINDOW:
+                nxt = next(chunks, None)
+                if nxt is None:
+                    break
+                try:
+                    pending.append((nxt, pool.submit(_run, str(path), nxt)))
+                except BrokenProcessPool:  # a worker died: the pending futures say so, and the handler below reports it
+                    pending.append((nxt, None))
+                    break
+            if not pending:
+                if pool is None:  # the pool broke: the rest of the file is done here, in order
+                    for c in chunks:
+                        yield from job.run_chunk(str(path), c)
+                return
+            c, fut = pending.popleft()
+            try:
+                done = fut.result() if fut is not None else job.run_chunk(str(path), c)
+            except BrokenProcessPool:
+                held = [c, *(x for x, _ in pending)]
+                lines = [n for x in held for n, _ in x]
+                print(
+                    f"warning: {path}: a batch worker died (killed, or out of memory); the {len(lines)} line(s) it "
+                    f"and the other workers held ({_spans(lines)}) are done again in the main process, and so is the "
+                    "rest of the file",
+                    file=sys.stderr,
+                )
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+                pending = deque((x, None) for x in held[1:])
+                done = job.run_chunk(str(path), c)
+            yield from done
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _spans(lines: list[int]) -> str:
+    """Line numbers as ranges: ``lines 1-250, 260``.
+
+    >>> _spans([1, 2, 3, 7, 9, 10])
+    'lines 1-3, 7, 9-10'
+    """
+    runs: list[list[int]] = []
+    for n in sorted(lines):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    out = [str(a) if a == b else f"{a}-{b}" for a, b in runs]
+    return "lines " + ", ".join(out)

@@ -27,14 +27,12 @@ terms that map to no finding are kept in :attr:`Case.unused` (an error only with
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
@@ -97,8 +95,16 @@ def _fold_spelling(text: str) -> str:
     return t
 
 
+#: Characters of an unknown name compared with the labels.
+SUGGEST_CHARS = 200
+
+
 def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """The closest labels to ``name`` by spelling, leaving out those that mean its opposite."""
+    """The closest labels to ``name`` by spelling, leaving out those that mean its opposite.
+
+    Bounded: only the first :data:`SUGGEST_CHARS` characters of ``name`` are compared, so a huge name costs no more
+    than a long one (a 50 MB name once took 2 GB in difflib)."""
+    name = name[:SUGGEST_CHARS]
     choices = [c for c in sorted(set(choices)) if not opposite(name, c)]
     folded = {_fold_spelling(c): c for c in choices}
     close = [folded[c] for c in difflib.get_close_matches(_fold_spelling(name), list(folded), n=n, cutoff=0.5)]
@@ -273,8 +279,19 @@ def _finish(
     unused: Iterable[UnusedTerm] = (),
 ) -> Case:
     p_demo, a_demo = _demographics(index, age, sex)
-    pres = list(dict.fromkeys([*present, *(x for x in p_demo if x not in absent)]))
-    abse = list(dict.fromkeys([*absent, *(x for x in a_demo if x not in pres)]))
+    present, absent = list(present), list(absent)
+    said = {"age": age, "sex": sex}
+    for demo, other, verb in ((p_demo, absent, "absent"), (a_demo, present, "present")):
+        for x in demo:
+            if x in other:
+                field = "age" if x == index.keys.get(AGE_FINDING[0]) else "sex"
+                raise CaseError(
+                    f"{where}: field {field!r}",
+                    f"{said[field]!r} contradicts the {verb} finding {index.label(x)!r}",
+                    hint=f"the finding follows from {field}: leave it out, or correct {field}",
+                )
+    pres = list(dict.fromkeys([*present, *p_demo]))
+    abse = list(dict.fromkeys([*absent, *a_demo]))
     both = sorted(set(pres) & set(abse))
     if both:
         raise CaseError(where, "finding(s) both present and absent: " + ", ".join(index.label(i) for i in both))
@@ -418,18 +435,9 @@ def load_case_file(path: Path, index: FindingIndex, *, strict: bool = False) -> 
         raise CaseError(str(path), "not UTF-8 text") from exc
     except OSError as exc:
         raise CaseError(str(path), f"cannot read: {exc.strerror}") from exc
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CaseError(f"{path}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-            raise CaseError(where, f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    from calcgraph.safeparse import loads_json, loads_yaml
+
+    data = (loads_json if path.suffix.lower() == ".json" else loads_yaml)(text, str(path))
     return parse_case_dict(data, index, str(path), strict=strict)
 
 
@@ -437,18 +445,25 @@ def parse_jsonl_line(
     line: str, index: FindingIndex, where: str, *, strict: bool = False
 ) -> Case | CaseError | UnknownTermError:
     """One JSON Lines record as a case, or the error that names ``where`` (``FILE:LINE``) and what is wrong."""
+    from calcgraph.safeparse import MAX_LINE_BYTES, loads_json
+
     try:
-        return parse_case_dict(json.loads(line), index, where, strict=strict)
-    except json.JSONDecodeError as exc:
-        return CaseError(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        return parse_case_dict(loads_json(line, where, limit=MAX_LINE_BYTES, record=True), index, where, strict=strict)
     except (CaseError, UnknownTermError) as exc:
         return exc
 
 
 def iter_jsonl_cases(path: Path, index: FindingIndex) -> Iterable[tuple[int, Case | CaseError | UnknownTermError]]:
     """Yield ``(line_number, case or error)`` per non-blank line of a JSON Lines file; a bad line never stops it."""
-    with Path(path).open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
+    from calcgraph.safeparse import decode_line
+
+    with Path(path).open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                line = decode_line(raw, f"{path}:{n}")
+            except CaseError as exc:
+                yield n, exc
                 continue
             yield n, parse_jsonl_line(line, index, f"{path}:{n}")

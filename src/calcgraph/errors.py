@@ -36,7 +36,8 @@ class UnknownTermError(CalcgraphError):
     def __init__(self, term: str, kind: str, suggestions: list[str], *, where: str | None = None) -> None:
         self.term, self.kind, self.suggestions, self.where = term, kind, suggestions, where
         prefix = f"{where}: " if where else ""
-        msg = f"{prefix}unknown {kind} {term!r}"
+        shown = term if len(term) <= 80 else f"{term[:79]}… ({len(term)} characters)"
+        msg = f"{prefix}unknown {kind} {shown!r}"
         hint = ("did you mean: " + "; ".join(repr(s) for s in suggestions)) if suggestions else None
         super().__init__(msg, hint=hint)
 
