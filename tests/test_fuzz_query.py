@@ -56,5 +56,5 @@ def test_cli_non_utf8_param_is_a_clear_error() -> None:
     result = CliRunner().invoke(
         main, ["query", str(q.queries_dir() / "differentials.rq"), "--param", f"disease={value}"]
     )
-    assert result.exit_code == UnknownTermError.exit_code
+    assert result.exit_code == QueryParameterError.exit_code  # F14: a bad parameter value is exit 31
     assert "Traceback" not in result.output

@@ -168,3 +168,40 @@ def release_index() -> Any:
     from calcgraph.api import load
 
     return load().index
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "--batch", "{cases}", "--out", "{file}/out.jsonl"],
+        ["build", "--out-dir", "{file}/release"],
+        ["reason", "--output", "{file}/inferred.owl"],
+        ["load-cases", "{cases}", "--store", "{file}/store"],
+    ],
+    ids=["batch-out", "build", "reason", "load-cases"],
+)
+def test_f12_an_unwritable_target_is_a_documented_error(tmp_path: Path, args: list[str]) -> None:
+    """A path through a file (ENOTDIR / EEXIST) stands for every OSError: full disk, read-only, no permission."""
+    cases = tmp_path / "c.jsonl"
+    cases.write_text(_good(1) + "\n", encoding="utf-8")
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep me", encoding="utf-8")
+    argv = [a.format(cases=cases, file=blocker) for a in args]
+    r = subprocess.run([*CG, *argv], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 74, r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.startswith("error: ")
+    assert blocker.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("value", ["<foo>", "http://[::1", "<http://exa mple.org/>"])
+def test_f14_bad_iri_parameters_exit_31(value: str) -> None:
+    r = subprocess.run([*CG, "query", "differentials", "--param", f"disease={value}"], capture_output=True, timeout=120)
+    assert r.returncode == 31, r.stderr
+    assert b"Traceback" not in r.stderr
+
+
+def test_f14_non_utf8_parameter_exits_31() -> None:
+    argv: list[str | bytes] = [CG[0], "query", "differentials", "--param", b"disease=\xff\xfe"]
+    r = subprocess.run(argv, capture_output=True, timeout=120)
+    assert r.returncode == 31, r.stderr
+    assert b"not UTF-8" in r.stderr

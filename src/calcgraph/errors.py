@@ -135,3 +135,24 @@ class CohortLoadError(CalcgraphError):
     """Cases cannot be loaded into an Oxigraph store or a SPARQL endpoint (the store is left as it was)."""
 
     exit_code = 60
+
+
+class FileSystemError(CalcgraphError):
+    """A file or directory cannot be read or written: full disk, read-only file system, no permission, a missing
+    directory. The command line maps every :class:`OSError` that no more specific error explains to this one."""
+
+    exit_code = 74
+
+    @classmethod
+    def from_oserror(cls, exc: OSError) -> FileSystemError:
+        """``cannot write out.jsonl: No space left on device`` from the OSError (its file name and reason).
+
+        >>> str(FileSystemError.from_oserror(OSError(28, "No space left on device", "out.jsonl")))
+        'out.jsonl: No space left on device'
+        """
+        name = exc.filename if exc.filename is not None else "a file"
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        hints = {28: "free some disk space and run the command again: the previous output is left as it was",
+                 30: "the file system is read-only: write to another directory",
+                 13: "no permission: check the file's and the directory's owner and mode"}
+        return cls(f"{name}: {reason}", hint=hints.get(exc.errno or 0))

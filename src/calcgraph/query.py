@@ -651,6 +651,7 @@ class TermIndex:
 
     def resolve(self, value: str, param: str) -> URIRef:
         """An IRI for ``value``: ``<IRI>``, an http(s)/urn IRI, a CURIE, a label or an exact synonym."""
+        _check_text_value(value, param)
         v = value.strip()
         if v.startswith("<") and v.endswith(">"):
             return _checked_iri(v[1:-1], param)
@@ -674,10 +675,18 @@ class TermIndex:
             expanded = curie_to_iri(curie)
             if expanded:
                 return _checked_iri(expanded, param)
-        close = difflib.get_close_matches(_fold(v), list(self.labels), n=5, cutoff=0.6)
+        close = difflib.get_close_matches(_fold(v[:200]), list(self.labels), n=5, cutoff=0.6)
         raise UnknownTermError(
             value, "label, synonym or CURIE", [self.labels[c] for c in close], where=f"--param {param}"
         )
+
+
+def _check_text_value(value: str, param: str) -> None:
+    """A parameter value is UTF-8 text (a non-UTF-8 command-line byte arrives as a surrogate escape)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryParameterError(f"--param {param}: the value is not UTF-8 text") from None
 
 
 def _fold(s: str) -> str:
@@ -685,8 +694,16 @@ def _fold(s: str) -> str:
 
 
 def _checked_iri(iri: str, param: str) -> URIRef:
+    """``iri`` if it is an absolute IRI both engines accept (checked by Oxigraph's IRI parser), else
+    :class:`QueryParameterError` (``<foo>`` and ``http://[::1`` once gave a traceback)."""
     if not iri or _BAD_IRI_CHARS.search(iri):
         raise QueryParameterError(f"--param {param}: not a valid IRI: {iri!r}")
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryParameterError(f"--param {param}: not a valid absolute IRI: {iri[:200]!r} ({exc})") from None
     return URIRef(iri)
 
 
@@ -724,6 +741,7 @@ def bind_parameters(
             raise QueryParameterError(f"{query.path.name}: parameter {p.name!r} takes one value, got {len(raw)}")
         terms: list[Term] = []
         for value in raw:
+            _check_text_value(value, p.name)
             if p.kind == "iri":
                 if index is None:
                     index = TermIndex(engine)

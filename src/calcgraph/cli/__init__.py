@@ -111,7 +111,14 @@ class CalcgraphGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as exc:  # full disk, read-only directory, unreadable file: a documented error, not a trace
+                if isinstance(exc, BrokenPipeError) or (ctx.obj and ctx.obj.get("debug")):
+                    raise
+                from calcgraph.errors import FileSystemError
+
+                raise FileSystemError.from_oserror(exc) from exc
         except CalcgraphError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
