@@ -205,3 +205,17 @@ def test_f14_non_utf8_parameter_exits_31() -> None:
     r = subprocess.run(argv, capture_output=True, timeout=120)
     assert r.returncode == 31, r.stderr
     assert b"not UTF-8" in r.stderr
+
+
+@pytest.mark.parametrize("age", ["P999999Y", "P" + "9" * 400 + "Y"])
+def test_f19_phenopacket_age_is_range_checked(release_index: Any, age: str) -> None:
+    from calcgraph.cases import parse_case_dict
+
+    pp = {
+        "id": "p1",
+        "subject": {"id": "s", "timeAtLastEncounter": {"age": {"iso8601duration": age}}},
+        "phenotypicFeatures": [{"type": {"id": "HP:0001945", "label": "Fever"}}],
+        "metaData": {"created": "2024-01-01T00:00:00Z", "phenopacketSchemaVersion": "2.0"},
+    }
+    with pytest.raises(CaseError, match=r"not an age in years \(0-130\)"):
+        parse_case_dict(pp, release_index, "p1.json")

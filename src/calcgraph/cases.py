@@ -339,7 +339,10 @@ def _iso_age(value: Any, where: str) -> float:
     if not m or not any(m.groups()):
         raise CaseError(where, f"{value!r} is not an ISO 8601 duration such as 'P78Y'")
     y, mo, w, d = (float(x) if x else 0.0 for x in m.groups())
-    return y + mo / 12 + w / 52.1775 + d / 365.25
+    years = y + mo / 12 + w / 52.1775 + d / 365.25
+    if not 0 <= years <= 130:  # 'P999999Y' and a 400-digit year (inf) were once accepted
+        raise CaseError(where, f"{value[:40]!r} is not an age in years (0-130)")
+    return years
 
 
 def read_phenopacket(data: Mapping[str, Any], where: str) -> Any:
