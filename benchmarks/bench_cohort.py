@@ -35,14 +35,15 @@ def dump_nquads(store_dir: Path, out: Path) -> int:
     return len(store)
 
 
-def measure(work: Path, cases: Path, n: int, rounds: int, workers: int, query_repeat: int = 7) -> None:
+def measure(work: Path, cases: Path, n: int, rounds: int, workers: int, query_repeat: int = 7) -> dict[str, float]:
+    """Print both tables; return the headline figures (load/floor ratio, peak RSS MiB, slowest query median s)."""
     before = load_average()
     load, floor = Series("load-cases"), Series("floor")
     nq = work / "cohort.nq"
     store = work / "cohort.db"
     quads = 0
     for r in range(rounds):
-        for what in (("load", "floor") if r % 2 == 0 else ("floor", "load")):
+        for what in ("load", "floor") if r % 2 == 0 else ("floor", "load"):
             if what == "load" or not nq.exists():
                 shutil.rmtree(store, ignore_errors=True)
                 cmd = [CALCGRAPH, "load-cases", str(cases), "--store", str(store), "--with-results"]
@@ -84,15 +85,19 @@ def measure(work: Path, cases: Path, n: int, rounds: int, workers: int, query_re
             "Target: within 1.2x of the floor, < 1 GB.",
         ],
     )
-    query_table(store, n, query_repeat)
+    slowest = query_table(store, n, query_repeat)
+    return {"ratio": paired_ratio(load, floor), "rss": load.hi("rss"), "load": load.med(), "floor": floor.med(),
+            "slowest_query": slowest}  # fmt: skip
 
 
-def query_table(store: Path, n: int, repeat: int) -> None:
+def query_table(store: Path, n: int, repeat: int) -> float:
+    """Print the table; return the slowest median (seconds)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from calcgraph import query as q
 
     engine = q.OxigraphStoreEngine(store)
     rows = []
+    slowest = 0.0
     for path in q.cohort_query_files():
         for target in ("pseudogout", "case suggestive of pseudogout", "septic arthritis"):
             qf = q.load_query(path)
@@ -105,6 +110,7 @@ def query_table(store: Path, n: int, repeat: int) -> None:
                 times.append(time.perf_counter() - t0)
                 cpus.append(time.process_time() - c0)
             med = statistics.median(times)
+            slowest = max(slowest, med)
             rows.append(
                 [
                     f"{path.name} target={target!r}",
@@ -120,6 +126,7 @@ def query_table(store: Path, n: int, repeat: int) -> None:
         rows,
         notes=[f"Load average: {load_average()}."],
     )
+    return slowest
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import CALCGRAPH, Run, interleaved, load_average, ms, paired_ratio, run, table
+from measure import CALCGRAPH, Run, Series, interleaved, load_average, ms, paired_ratio, run, table
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -50,7 +50,8 @@ def cold_start(rounds: int) -> list[Run]:
     return out
 
 
-def measure(rounds: int = 11, cold_rounds: int = 3) -> None:
+def measure(rounds: int = 11, cold_rounds: int = 3) -> dict[str, Series]:
+    """Print the table; return the series by name (cold start as ``cold``)."""
     before = load_average()
     supported = {}
     for name, (cmd, _) in COMMANDS.items():
@@ -104,6 +105,7 @@ def measure(rounds: int = 11, cold_rounds: int = 3) -> None:
             "the same rounds much less. The targets are judged on the median wall time.",
         ],
     )
+    return {**series, "cold": Series("cold", cold)}
 
 
 def main() -> int:
