@@ -138,3 +138,21 @@ def test_cohort_chunks_store_the_triples_of_the_per_case_work(monkeypatch: pytes
     monkeypatch.setattr(CohortJob, "work_chunk", Job.work_chunk)  # work() per case: diagnose() and types()
     assert fast == [(o.line, o.error, o.value) for o in job.run_chunk("c.jsonl", chunk)]
     assert sum(e is not None for _, e, _ in fast) >= 1
+
+
+@pytest.mark.parametrize("digits", [4, 6])
+def test_vectorised_rounding_and_spelling_equal_round_and_repr(digits: int) -> None:
+    import numpy as np
+
+    from calcgraph.vectorised import rounded, spelled
+
+    rng = np.random.default_rng(digits)
+    halves = (np.arange(-2000, 2000) + 0.5) / 10**digits  # ties and near-ties, where the product's rounding matters
+    tricky = [0.0, -0.0, 5e-5, -5e-5, 4.9999999e-5, 1e-300, 0.00015, 1e15, 2e16, np.nan, np.inf, -np.inf]
+    a = np.concatenate([rng.normal(0, 8, 20_008), rng.random(20_000), rng.random(5_000) * 1e-3, halves, tricky])
+    a = a.reshape(-1, len(tricky))
+    assert [[repr(x) for x in row] for row in rounded(a, digits)] == [
+        [repr(round(float(x), digits)) for x in row] for row in a
+    ]
+    assert spelled(a, digits) == [[repr(round(float(x), digits)).encode() for x in row] for row in a]
+    assert spelled(np.zeros((3, 0)), digits) == [[], [], []]

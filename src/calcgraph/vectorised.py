@@ -51,6 +51,48 @@ def rows_of(model: dg.Model, present: Sequence[str], absent: Sequence[str]) -> t
     )
 
 
+def _rounded(a: np.ndarray, digits: int) -> np.ndarray:
+    """``round(x, digits)`` of every element: see :func:`rounded`."""
+    f = 10.0**digits
+    y = a * f
+    out = np.rint(y) / f
+    with np.errstate(invalid="ignore"):
+        unsure = ~(np.abs(np.abs(y - np.floor(y)) - 0.5) >= 1e-6) | ~(np.abs(y) < 1e9)
+    if unsure.any():
+        out = out.copy()
+        flat_in, flat_out = a.ravel(), out.reshape(-1)
+        for i in np.flatnonzero(unsure).tolist():
+            flat_out[i] = round(float(flat_in[i]), digits)
+    return out
+
+
+def rounded(a: np.ndarray, digits: int) -> list[Any]:
+    """``[round(x, digits) for x in a]`` (nested like ``a.tolist()``), the same floats, computed for the array.
+
+    ``rint(x * 10**digits) / 10**digits`` is the float nearest to the decimal that Python's ``round`` picks -- both
+    end in one correctly rounded conversion of the same integer -- whenever ``x * 10**digits`` is not within 1e-6
+    of a half (where the product's own rounding could pick the other integer) and below 1e9 in size; those few
+    values, and any NaN or infinity, go through ``round`` itself."""
+    return _rounded(a, digits).tolist()
+
+
+def spelled(a: np.ndarray, digits: int) -> list[list[bytes]]:
+    """Each row of the 2-d ``a`` rounded to ``digits`` (:func:`rounded`) and spelled as Python's ``repr`` (what the
+    json module writes). orjson spells a float as ``repr`` does when it is 0 or between 1e-4 and 1e16 in size (the
+    same shortest digits, positional); any other value is spelled by ``repr`` itself."""
+    n_rows, n_cols = a.shape
+    if n_rows == 0 or n_cols == 0:
+        return [[] for _ in range(n_rows)]
+    flat = _rounded(a, digits).reshape(-1)
+    toks = orjson.dumps(flat, option=_OPT)[1:-1].split(b",")
+    size = np.abs(flat)
+    with np.errstate(invalid="ignore"):
+        other = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
+    for i in np.flatnonzero(other).tolist():
+        toks[i] = repr(float(flat[i])).encode()
+    return [toks[r * n_cols : (r + 1) * n_cols] for r in range(n_rows)]
+
+
 def _sums(table: np.ndarray, rows: Sequence[Sequence[int]]) -> np.ndarray:
     """Per case, the sum of ``table``'s rows ``rows[c]`` added in order (as ``table[rows].sum(axis=0)``)."""
     n_c, n_d = len(rows), table.shape[1]
@@ -122,7 +164,8 @@ def next_tests_chunk(
         mask.ravel()[flat] = False
     keyed = np.where(mask, -gain, np.inf)  # recorded findings sort last and are never taken
     best = np.argsort(keyed, axis=1, kind="stable")[:, :n]
-    best_gain = np.take_along_axis(gain, best, axis=1).tolist()
+    best_raw = np.take_along_axis(gain, best, axis=1)
+    best_gain, best_rounded = best_raw.tolist(), rounded(best_raw, 4)
     best_ok = np.take_along_axis(mask, best, axis=1).tolist()
     # the candidate each outcome favours: argmax over the top-k of the joint, as next_tests takes it
     # the candidate each outcome of a chosen test favours: the first maximum over the top-k, as np.argmax takes it
@@ -136,7 +179,7 @@ def next_tests_chunk(
         if not usable[c]:
             continue
         tests = out[c]
-        g_row, ok_row, fp, fn = best_gain[c], best_ok[c], fav_pos_l[c], fav_neg_l[c]
+        g_row, r_row, ok_row, fp, fn = best_gain[c], best_rounded[c], best_ok[c], fav_pos_l[c], fav_neg_l[c]
         for t, b in enumerate(b_row):
             g = g_row[t]
             if not ok_row[t] or g <= 1e-6:
@@ -145,7 +188,7 @@ def next_tests_chunk(
                 {
                     "id": curies[b],
                     "label": fnames[b],
-                    "expected_information_gain": round(g, 4),
+                    "expected_information_gain": r_row[t],
                     "if_present_favours": names[fp[t]],
                     "if_absent_favours": names[fn[t]],
                 }
@@ -205,8 +248,9 @@ def _fragments(model: dg.Model) -> _Fragments:
 
 
 _LR = operator.itemgetter(0)
-#: One entry of the differential; ``%r`` of a float is Python's repr, which is what the json module writes.
-_ENTRY = b'{"rank":%d%s,"score":%r,"probability":%r,"for":[%s],"against":[%s]}'
+#: One entry of the differential; score and probability come spelled as Python's repr (:func:`spelled`), which is
+#: what the json module writes.
+_ENTRY = b'{"rank":%d%s,"score":%s,"probability":%s,"for":[%s],"against":[%s]}'
 
 
 def diagnose_chunk(
@@ -227,8 +271,8 @@ def diagnose_chunk(
     s, post, order = rank_chunk(model, pres, abse)
     n_top = max(0, min(top, s.shape[1]))
     tops = order[:, :n_top].tolist()
-    scores = np.take_along_axis(s, order[:, :n_top], axis=1).tolist()
-    probs = np.take_along_axis(post, order[:, :n_top], axis=1).tolist()
+    scores = spelled(np.take_along_axis(s, order[:, :n_top], axis=1), 4)
+    probs = spelled(np.take_along_axis(post, order[:, :n_top], axis=1), 6)
     tests = (
         next_tests_chunk(model, post, [[*p, *a] for p, a in zip(pres, abse, strict=True)], k_next, n_next)
         if n_next > 0
@@ -255,8 +299,8 @@ def diagnose_chunk(
                 % (
                     rank,
                     head[j],
-                    round(sc, 4),
-                    round(pr, 6),
+                    sc,
+                    pr,
                     b",".join([x[1] for x in fors]),
                     b",".join([x[1] for x in against]),
                 )
