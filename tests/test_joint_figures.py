@@ -103,3 +103,12 @@ def test_pmr_criteria_items_carry_their_accuracy() -> None:
     row = _row("morning stiffness", "is typical of", "polymyalgia rheumatica")
     assert row["source"].startswith("PMID:24297384") and float(row["sensitivity"]) > float(row["specificity"])
     assert row["n"] == "136"
+
+
+def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
+    for finding, sens, spec in (
+        ("chondrocalcinosis on radiograph", "0.47", "0.95"),
+        ("chondrocalcinosis on ultrasound", "0.85", "0.87"),
+    ):
+        row = _row(finding, "is typical of", "calcium pyrophosphate deposition disease")
+        assert row["source"] == "PMID:33577959" and (row["sensitivity"], row["specificity"]) == (sens, spec)

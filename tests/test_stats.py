@@ -70,11 +70,6 @@ def test_skin_figures_cite_primary_sources(edit_graph: Graph) -> None:
             assert r["source"] and all(is_primary(x.strip()) for x in r["source"].split(";")), r.where()
 
 
-@pytest.mark.xfail(
-    reason="joint figures still cite mirrors (Cipolletta 2021, Nishimura 2007 via web pages); "
-    "relations-joint.tsv is being sourced under issue 11 -- remove this mark when it passes",
-    strict=False,
-)
 def test_no_figure_without_a_primary_source(edit_graph: Graph) -> None:
     bad = non_primary_figures(edit_graph)
     assert not bad, "figures without a PMID/DOI/PMCID/ISBN source: " + "; ".join(
