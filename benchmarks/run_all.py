@@ -231,6 +231,7 @@ def bench_batch(work: Path, sizes: list[int], rounds: int, worker_cases: int, wo
     one, two = ws["1 worker"], ws["2 workers"]
     ratio = paired_ratio(one, two)
     best = one.lo() / two.lo()
+    bound = one.med("cpu") / (two.med("cpu") / 2)  # what two free cores would allow: the CPU work split in two
     after = load_average()
     table(
         f"2b. diagnose --batch, {worker_cases:,} cases: one vs two workers ({worker_rounds} interleaved rounds)",
@@ -247,10 +248,14 @@ def bench_batch(work: Path, sizes: list[int], rounds: int, worker_cases: int, wo
         notes=[
             f"Load average before: {before}; after: {after} on {os.cpu_count()} CPUs. The speed-up depends on the "
             "load: a second worker only helps when a second core is free, which on a shared machine it often is not.",
+            f"CPU bound: the one-worker CPU time over half the two-worker CPU time (parent included) is {bound:.2f}x, "
+            "the speed-up two free cores would allow (an upper bound; the workers add "
+            f"{two.med('cpu') / one.med('cpu') - 1:+.0%} CPU for forking, pickling and the pipes).",
         ],
     )
     SUMMARY.append(["2 workers >= 1.8x one worker when 2 cores are free (depends on load)",
-                    f"{ratio:.2f}x median, {best:.2f}x best vs best (load {before.split(' (')[0]})",
+                    f"{ratio:.2f}x median, {best:.2f}x best vs best (load {before.split(' (')[0]}); CPU bound "
+                    f"{bound:.2f}x",
                     verdict(ratio >= 1.8)])  # fmt: skip
 
 

@@ -156,3 +156,31 @@ def test_vectorised_rounding_and_spelling_equal_round_and_repr(digits: int) -> N
     ]
     assert spelled(a, digits) == [[repr(round(float(x), digits)).encode() for x in row] for row in a]
     assert spelled(np.zeros((3, 0)), digits) == [[], [], []]
+
+
+def test_the_flat_record_check_agrees_with_the_full_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calcgraph import safeparse
+    from calcgraph.errors import CaseError
+
+    docs = [
+        {"id": "a", "present": ["acute monoarthritis"], "absent": [], "age": 71, "sex": "female"},
+        {"id": "b", "present": ["x\udc80"]},
+        {"id": "\ud83d", "present": ["\ude00"]},  # two halves in two texts: each is lone
+        {"id": "c", "present": ["y" * 1001]},
+        {"id": "d", "present": [["nested"]], "extra": {"k": "v"}},
+        {"id": "e", "present": list(map(str, range(safeparse.MAX_ITEMS)))},
+        {"id": "f", "age": 3.5, "ok": True, "none": None},
+        [1, 2],
+    ]
+
+    def outcome(doc: object) -> str:
+        try:
+            safeparse._check(doc, "w")
+        except CaseError as exc:
+            return str(exc)
+        return "ok"
+
+    fast = [outcome(d) for d in docs]
+    monkeypatch.setattr(safeparse, "_flat_ok", lambda value: False)
+    assert fast == [outcome(d) for d in docs]
+    assert fast[0] == "ok" and fast[-2] == "ok" and sum(x != "ok" for x in fast) == 4

@@ -57,8 +57,41 @@ def shorten(text: str, n: int = 80) -> str:
     return text if len(text) <= n else f"{text[: n - 1]}… ({len(text)} characters)"
 
 
+def _flat_ok(value: Any) -> bool:
+    """``value`` is a mapping of short text keys to None, numbers, short text or lists of short text, with every
+    text encodable (the usual case record): :func:`_check` would pass it. Anything else is left to :func:`_check`."""
+    if type(value) is not dict or len(value) > MAX_ITEMS:
+        return False
+    texts: list[str] = []
+    items = len(value)
+    for k, v in value.items():
+        if type(k) is not str:
+            return False
+        texts.append(k)
+        t = type(v)
+        if t is str:
+            texts.append(v)
+        elif t is list:
+            items += len(v)
+            for x in v:
+                if type(x) is not str:
+                    return False
+            texts.extend(v)
+        elif v is not None and t is not int and t is not float and t is not bool:
+            return False
+    if items > MAX_ITEMS or (texts and max(map(len, texts)) > MAX_NAME_CHARS):
+        return False
+    try:  # Python never pairs two surrogate halves into one character, so a lone one in any text fails here too
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return False  # _check names the value
+    return True
+
+
 def _check(value: Any, where: str) -> None:
     """Walk ``value`` without recursion: depth, size, text keys, encodable strings, bounded text."""
+    if _flat_ok(value):
+        return
     stack: list[tuple[Any, int]] = [(value, 1)]
     items = 0
     while stack:
