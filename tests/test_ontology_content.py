@@ -156,7 +156,10 @@ def test_figures_are_on_the_assertions(edit_graph: Graph) -> None:
         labels["calcium pyrophosphate deposition disease"],
     )
     (ax,) = axiom_annotations(edit_graph, cpp, v.IS_DIAGNOSTIC_OF, cppd)
-    assert float(edit_graph.value(ax, v.SENSITIVITY)) == 0.95  # type: ignore[arg-type]
+    # review section 2 #1-3: CPP-specific identification (Lumbreras 2005), not the any-crystal 0.95/0.86/7.09
+    assert float(edit_graph.value(ax, v.SENSITIVITY)) == 0.927  # type: ignore[arg-type]
+    assert float(edit_graph.value(ax, v.SPECIFICITY)) == 0.921  # type: ignore[arg-type]
+    assert edit_graph.value(ax, v.LR_POSITIVE) is None
 
 
 SEED_000_PAIRS = [

@@ -1,0 +1,105 @@
+"""Issue 11: the figures of septic arthritis, gout, pseudogout, lipohaemarthrosis and the crystal-identification rows of
+the CPPD umbrella that the content review found wrong or missing (section 2 #1-3, #10-11, #20, #27-28; section 5.2
+cases c1, c2, c13; section 6 #1-#3, #8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from calcgraph import paths
+from calcgraph.stats import is_primary
+from calcgraph.tables import Row, read_table
+
+JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
+
+#: the diseases whose rows this module checks (the other joint differentials are checked in test_joint_figures)
+DISEASES = {"septic arthritis", "gout", "pseudogout", "lipohaemarthrosis from subchondral fracture"}
+CPP = "calcium pyrophosphate crystals in synovial fluid"
+MSU = "monosodium urate crystals in synovial fluid"
+
+
+def _rows() -> list[Row]:
+    return [r for r in read_table(JOINT) if r["disease"] in DISEASES]
+
+
+def _row(finding: str, relation: str, disease: str) -> dict[str, str]:
+    rows = [r for r in read_table(JOINT) if (r["finding"], r["relation"], r["disease"]) == (finding, relation, disease)]
+    assert len(rows) == 1, (finding, relation, disease)
+    return {c: rows[0][c] for c in rows[0].values}
+
+
+def test_every_row_is_sourced_or_says_what_was_searched() -> None:
+    rows = _rows()
+    assert len(rows) > 50
+    for r in rows:
+        assert r["status"] in ("sourced", "no published figure"), (r.where(), r["status"])
+        if r["status"] == "no published figure":
+            assert r["comment"], f"{r.where()}: say what was searched"
+        else:
+            assert r["source"] and all(is_primary(x.strip()) for x in r["source"].split(";")), r.where()
+            assert r["evidence"], f"{r.where()}: quote the source"
+
+
+def test_cpp_crystal_figures_are_cpp_specific_identification_not_any_crystal_detection() -> None:
+    """Review section 2 #1-3: 0.95/0.86/7.09 was any-crystal detection (Lumbreras 2005) and LR+ did not match."""
+    for disease in ("calcium pyrophosphate deposition disease", "pseudogout"):
+        relation = "is diagnostic of" if disease != "pseudogout" else "is typical of"
+        row = _row(CPP, relation, disease)
+        assert (row["sensitivity"], row["specificity"]) == ("0.927", "0.921")
+        assert row["lr_positive"] == "" and row["lr_negative"] == ""  # derived from sens/spec, so consistent
+        assert row["source"].startswith("PMID:15769916")
+
+
+def test_msu_crystals_carry_their_own_identification_figures() -> None:
+    """Review section 5.3 #6: MSU crystals were scored with the default LR 90."""
+    row = _row(MSU, "is diagnostic of", "gout")
+    assert (row["sensitivity"], row["specificity"]) == ("0.953", "0.972")
+    assert row["source"].startswith("PMID:15769916")
+
+
+def test_gram_stain_sensitivity_is_the_published_one_not_the_default() -> None:
+    """Review section 2 #27: default sensitivity 0.9 gave a negative Gram stain LR- 0.10."""
+    row = _row("positive synovial fluid Gram stain", "is diagnostic of", "septic arthritis")
+    sens, spec = float(row["sensitivity"]), float(row["specificity"])
+    assert (sens, spec) == (0.26, 0.99)
+    assert (1 - sens) / spec > 0.5  # a negative stain barely lowers the odds
+    assert row["source"] == "DOI:10.5194/jbji-10-61-2025"
+
+
+def test_double_contour_specificity_is_against_cppd() -> None:
+    """Review section 2 #11: Filippucci 2009's 0.99 overstated LR+ for the gout/CPPD question."""
+    row = _row("double contour sign on ultrasound", "is typical of", "gout")
+    assert (row["sensitivity"], row["specificity"]) == ("0.58", "0.893")
+    assert "PMID:36927850" in row["source"]
+    against = _row("double contour sign on ultrasound", "argues against", "pseudogout")
+    assert float(against["frequency"]) == pytest.approx(9 / 84, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("finding", "disease", "low", "high"),
+    [
+        (MSU, "pseudogout", 0.02, 0.08),  # review #20: about 5 %, not P 0.01
+        (CPP, "gout", 0.02, 0.08),
+        ("double contour sign on ultrasound", "pseudogout", 0.05, 0.2),
+    ],
+)
+def test_crystals_merely_rarer_are_frequencies_not_near_exclusion(
+    finding: str, disease: str, low: float, high: float
+) -> None:
+    row = _row(finding, "argues against", disease)
+    assert row["status"] == "sourced" and low <= float(row["frequency"]) <= high
+
+
+def test_common_findings_of_gout_are_annotated() -> None:
+    """Review section 5.1: male sex counted against gout (LR 0.73) because it was not annotated."""
+    assert float(_row("male sex", "is typical of", "gout")["frequency"]) == 0.73
+    assert float(_row("first metatarsophalangeal joint involvement", "is typical of", "gout")["frequency"]) == 0.67
+    assert float(_row("tophi", "is typical of", "gout")["frequency"]) == 0.16
+    keys = {(r["finding"], r["disease"]) for r in _rows() if r["relation"] == "is typical of"}
+    for key in [
+        ("knee involvement", "gout"),
+        ("ankle involvement", "gout"),
+        ("fever", "gout"),
+        ("bone erosions", "gout"),
+    ]:
+        assert key in keys, key
