@@ -320,6 +320,10 @@ class FastClassifier:
     def inconsistency(self, present: Iterable[str], absent: Iterable[str]) -> str | None:
         """Why a case with these findings is inconsistent (present finding under an excluded one), or None."""
         abse = set(absent)
+        present = list(present)
+        _, clash = self.model.excluded_by(present, self.supers)
+        if clash is not None:
+            return f"present findings '{self.label(clash[0])}' and '{self.label(clash[1])}' exclude each other"
         for p in present:
             if p in self.hierarchy.unsatisfiable:
                 return f"present finding '{self.label(p)}' is an unsatisfiable class"
@@ -337,6 +341,8 @@ class FastClassifier:
         ``tests/test_fastclass.py`` checks that both agree."""
         pres, abse = frozenset(present), frozenset(absent)
         self._check(pres, abse, case_id)
+        if self.model.exclusions:
+            abse |= self.model.excluded_by(pres, self.supers)[0]
         prog = self._program or self._compile_program()
         bit = prog.finding_bit
         p_mask = a_mask = 0
@@ -372,7 +378,11 @@ class FastClassifier:
         return [c for k, c in enumerate(prog.defined) if closed >> k & 1]
 
     def _check(self, pres: frozenset[str], abse: frozenset[str], case_id: str) -> None:
-        why = self.inconsistency(pres, abse) if abse or pres & self.hierarchy.unsatisfiable else None
+        why = (
+            self.inconsistency(pres, abse)
+            if abse or self.model.exclusions or pres & self.hierarchy.unsatisfiable
+            else None
+        )
         if why is not None:
             name = f"the case {case_id}" if case_id else "the case"
             raise ReasonerError(f"the fast classifier: {name} is inconsistent: {why}")
@@ -418,9 +428,7 @@ class FastClassifier:
             t, f = expr(self._nodes[c])
             is_true = eval(compile(f"lambda P, A, VT, VF: bool({t})", "<fastclass>", "eval"))
             is_false = eval(compile(f"lambda P, A, VT, VF: bool({f})", "<fastclass>", "eval"))
-            steps.append(
-                (dbit[c], is_true, is_false, dmask(self._subs.get(c, ())), dmask(self._supers.get(c, ())))
-            )
+            steps.append((dbit[c], is_true, is_false, dmask(self._subs.get(c, ())), dmask(self._supers.get(c, ()))))
         up = [dmask(self._up[c]) for c in defined]
         self._program = _Program(tuple(defined), dict(fbit), tuple(steps), tuple(up))
         return self._program
@@ -433,6 +441,7 @@ class FastClassifier:
         if why is not None:
             name = f"the case {case_id}" if case_id else "the case"
             raise ReasonerError(f"the fast classifier: {name} is inconsistent: {why}")
+        abse |= self.model.excluded_by(pres, self.supers)[0]
         # Information only grows (UNKNOWN -> TRUE/FALSE) and Kleene logic is monotone in it: a fixpoint is reached.
         val: dict[str, int] = {}
         for _ in range(len(self._order) + 1):
@@ -471,8 +480,8 @@ class FastClassifier:
             if (kind == "and") == want:
                 for x in n[1]:
                     self._aim(x, want, present, absent, rng)
-            else:
-                self._aim(rng.choice(n[1]), want, present, absent, rng)
+            else:  # one member decides: never a constant-true one ('patient case')
+                self._aim(rng.choice([x for x in n[1] if x[0] != "true"] or n[1]), want, present, absent, rng)
         elif kind == "some":
             if want:
                 present.append(rng.choice(sorted(n[1])))
@@ -538,7 +547,8 @@ def synthetic_cases(fc: FastClassifier, n: int, seed: int = 0, findings: Sequenc
     Each case aims at one to three random defined classes: it satisfies a random branch of each definition (a present
     finding is a filler member or one of its subclasses; ``not some F`` excludes every member of F), then loses a
     condition now and then (near misses), and gets a few random noise findings from ``findings`` (present or
-    excluded). Excluded findings that would contradict a present one (same class or a superclass) are dropped.
+    excluded). Excluded findings that would contradict a present one (same class or a superclass) are dropped, and so
+    is a present finding that an earlier one excludes (the ontology's exclusion axioms).
     Not a clinical data set: it exercises the logic.
     """
     import random
@@ -558,7 +568,10 @@ def synthetic_cases(fc: FastClassifier, n: int, seed: int = 0, findings: Sequenc
             absent.pop(rng.randrange(len(absent)))
         for _ in range(rng.randint(0, 4) if noise else 0):
             (present if rng.random() < 0.6 else absent).append(rng.choice(noise))
-        pres = list(dict.fromkeys(present))
+        pres: list[str] = []
+        for p in dict.fromkeys(present):  # drop a present finding that another one excludes
+            if fc.model.excluded_by([*pres, p], fc.supers)[1] is None:
+                pres.append(p)
         covered = {s for p in pres for s in fc.supers(p)}
         abse = [a for a in dict.fromkeys(absent) if a not in covered]
         out.append(Case(f"synthetic-{seed}-{i}", tuple(pres), tuple(abse), source="synthetic"))

@@ -394,7 +394,49 @@ class CaseModel:
         for s, o in g.subject_objects(RDFS.subClassOf):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
                 self.up[str(s)].add(str(o))
+        #: Findings that exclude each other in one case: each group is a tuple of members, each member the filler
+        #: classes of a ``has finding some (A or B ...)`` restriction; no case has findings of two members.
+        self.exclusions: tuple[tuple[tuple[str, ...], ...], ...] = self._exclusions()
         del self._g
+
+    def _exclusions(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        g = self._g
+        groups: list[list[Any]] = [list(Collection(g, lst)) for lst in g.objects(None, OWL.members)]
+        groups += [[s, o] for s, o in g.subject_objects(OWL.disjointWith) if isinstance(s, BNode)]
+        out = []
+        for nodes in groups:
+            members = []
+            for node in nodes:
+                e = self._parse(node)
+                fillers = self._fillers(e[2]) if e[0] == "some" and e[1] == str(HAS_FINDING) else None
+                if fillers is None:
+                    break
+                members.append(tuple(fillers))
+            else:
+                out.append(tuple(members))
+        return tuple(sorted(out))
+
+    def excluded_by(self, present: Iterable[str], supers: Any = None) -> tuple[set[str], tuple[str, str] | None]:
+        """The findings that the present ones exclude through :attr:`exclusions`, and the first pair of present
+        findings that exclude each other (the case is then inconsistent), or None. ``supers(f)`` gives ``f`` and
+        its superclasses (default: the asserted hierarchy)."""
+        up = supers or self._self_and_ancestors
+        implied: set[str] = set()
+        conflict = None
+        for group in self.exclusions:
+            hit: dict[int, str] = {}
+            for p in sorted(present):
+                anc = up(p)
+                for i, member in enumerate(group):
+                    if anc & set(member):
+                        hit.setdefault(i, p)
+            if len(hit) > 1 and conflict is None:
+                first, second = sorted(hit)[:2]
+                conflict = (hit[first], hit[second])
+            if len(hit) == 1:
+                (i,) = hit
+                implied.update(x for j, member in enumerate(group) if j != i for x in member)
+        return implied, conflict
 
     @classmethod
     def from_graph(cls, g: Graph) -> CaseModel:
@@ -471,8 +513,33 @@ class CaseModel:
                 return False, []
             hits = [f for f in sorted(present) if self._self_and_ancestors(f) & set(fillers)]
             return bool(hits), [Witness(f, self.label(f), "present") for f in hits]
-        if kind == "not" and e[1][0] == "some" and e[1][1] == str(HAS_FINDING):
-            fillers = self._fillers(e[1][2])
+        if kind == "not":
+            return self.refutes(e[1], present, absent)
+        return False, []
+
+    def refutes(self, e: Expr, present: set[str], absent: set[str]) -> tuple[bool, list[Witness]]:
+        """Whether the case's findings make ``e`` false (its negation entailed), and the findings that do it."""
+        kind = e[0]
+        if kind == "class":
+            sub = self.defined.get(URIRef(e[1]))
+            return self.refutes(sub, present, absent) if sub is not None else (False, [])
+        if kind == "or":
+            why: list[Witness] = []
+            for x in e[1]:
+                ok, w = self.refutes(x, present, absent)
+                if not ok:
+                    return False, []
+                why.extend(w)
+            return True, _unique(why)
+        if kind == "and":
+            results = [self.refutes(x, present, absent) for x in e[1]]
+            if not any(ok for ok, _ in results):
+                return False, []
+            return True, _unique([w for ok, ws in results if ok for w in ws])
+        if kind == "not":
+            return self.holds(e[1], present, absent)
+        if kind == "some" and e[1] == str(HAS_FINDING):
+            fillers = self._fillers(e[2])
             if fillers is None:
                 return False, []
             covering: list[str] = []
@@ -665,7 +732,8 @@ def describe_case(
     defined = sorted((t for t in types if URIRef(t) in model.defined), key=lambda t: iri_to_curie(t) or t)
     below = {t: {o for o in defined if o != t and t in _ancestors(up, [o])} for t in defined}
     specific = {t for t in defined if not any(t not in below[o] for o in below[t])}
-    present, absent = set(case.present), set(case.absent)
+    present = set(case.present)
+    absent = set(case.absent) | model.excluded_by(present)[0]
     classes = []
     for t in defined:
         expr = model.defined[URIRef(t)]
