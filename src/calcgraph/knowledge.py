@@ -11,7 +11,8 @@ disease) pair the effective evidence is chosen among the axioms on the disease a
 
 1. an ``argues against`` asserted on the disease itself wins (the more specific statement overrides the inherited one);
 2. otherwise the strongest positive axiom (own or inherited): ``is diagnostic of`` before ``is typical of``, then an
-   axiom with figures (sensitivity, specificity, LR, frequency) before one without, then the nearest ancestor;
+   axiom with figures (sensitivity, specificity, LR, frequency) before one without, then the nearest ancestor, then
+   the ancestor whose IRI sorts first (so that the choice never depends on set order);
 3. otherwise the nearest inherited ``argues against``.
 
 Evidence never flows upwards (a finding typical of pseudogout says nothing about CPPD as a whole). ``can coexist
@@ -296,7 +297,9 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         finding_ids = set(by_disease[d]) | {f for a in ancestors.get(d, ()) for f in by_disease.get(a, {})}
         for f in finding_ids:
             own = by_disease[d].get(f, [])
-            inherited = [(dist.get(a, 99), e) for a in ancestors.get(d, ()) for e in by_disease.get(a, {}).get(f, [])]
+            inherited = [
+                (dist.get(a, 99), e) for a in sorted(ancestors.get(d, ())) for e in by_disease.get(a, {}).get(f, [])
+            ]
             chosen = _choose(own, inherited)
             if chosen is not None:
                 effective[(f, d)] = chosen
