@@ -13,7 +13,7 @@ from rdflib import Graph, URIRef
 from calcgraph import paths, vocab
 from calcgraph.cases import load_case_file
 from calcgraph.cli.diagnose import Loaded, load
-from calcgraph.diagnose import build_model, diagnose, lr_table
+from calcgraph.diagnose import LOG_EXCLUDED, build_model, diagnose, lr_table
 from calcgraph.knowledge import knowledge_base
 
 from .conftest import read_tsv
@@ -142,6 +142,8 @@ def test_subtypes_inherit_evidence_from_their_superclass(loaded: Loaded) -> None
     assert table["crowned dens syndrome"][0] > 1  # not asserted on it: inherited from CPPD
     # CPP crystals accompany urate in about 5 % of gouty fluids (issue 11): rarer, not near-exclusion
     assert table["gout"][0] < 1 < table["pseudogout"][0]
+    assert table["tophaceous CPPD"] == pytest.approx(table["calcium pyrophosphate deposition disease"])
+    assert table["rheumatoid arthritis"][0] < 1  # 'argues against' / noise where no coexistence is declared
 
 
 def test_coexisting_disease_is_neutral_not_penalised(loaded: Loaded) -> None:
@@ -154,7 +156,11 @@ def test_coexisting_disease_is_neutral_not_penalised(loaded: Loaded) -> None:
 
 def test_unexpected_finding_never_erases_a_disease(loaded: Loaded) -> None:
     model = loaded.model
-    assert (model.log_pos > -3).all() and (model.log_neg > -3).all()
+    for table in (model.log_pos, model.log_neg):
+        hard = table <= LOG_EXCLUDED
+        assert (table[~hard] > -3).all()  # only an HPO 'excluded'/'obligate' frequency class erases a disease
+        for i, j in zip(*hard.nonzero(), strict=True):
+            assert model.details[(int(i), int(j))].relation.endswith("(excludes)")
     result = run(loaded, ["anti-CCP antibody positive", "fever"], top=len(model.candidates))
     assert all(d["probability"] > 0 for d in result["differential"])
 

@@ -127,8 +127,8 @@ def case_ntriples(
     if result is not None:
         for d in result["differential"][:1]:  # the shortcut the cohort queries use
             out.append(f"{c} <{COHORT}topRankedDisease> <{curie_to_iri(d['id']) or d['id']}> .")
-        for d in result["differential"]:
-            r = f"<{iri}/diagnosis/{d['rank']}>"
+        for k, d in enumerate(result["differential"], 1):
+            r = f"<{iri}/diagnosis/{k}>"  # by position: equal scores share a rank
             disease = curie_to_iri(d["id"]) or d["id"]
             out += [
                 f"{c} <{COHORT}hasRankedDiagnosis> {r} .",
@@ -167,6 +167,7 @@ class CohortJob(DiagnoseJob):
         if not self.with_results or type(self).work is not _COHORT_WORK:
             return super().work_chunk(cases)
         from calcgraph.batch import _message
+        from calcgraph.diagnose import shared_ranks
         from calcgraph.vectorised import rank_chunk, rows_of
 
         self.ensure()
@@ -187,11 +188,12 @@ class CohortJob(DiagnoseJob):
         tops = top.tolist()
         scores = [[round(x, 4) for x in row] for row in (s[np.arange(len(ready))[:, None], top]).tolist()]
         probs = [[round(x, 6) for x in row] for row in (post[np.arange(len(ready))[:, None], top]).tolist()]
+        ranks = [shared_ranks(row) for row in (s[np.arange(len(ready))[:, None], top]).tolist()]
         for c, (pos, case, where, n, _, _) in enumerate(ready):
             result = {
                 "differential": [
                     {"rank": r, "id": model.curies[j], "probability": p, "score": sc}
-                    for r, (j, p, sc) in enumerate(zip(tops[c], probs[c], scores[c], strict=True), 1)
+                    for r, j, p, sc in zip(ranks[c], tops[c], probs[c], scores[c], strict=True)
                 ]
             }
             try:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 #: Bump when the layout of the compiled file changes (code changes are in the key anyway, see :data:`CODE`).
 COMPILED_VERSION = "1"
 #: Modules (files of this package) whose code decides what is compiled: their bytes are part of the key.
-CODE = ("cases.py", "hpo.py", "knowledge.py", "diagnose.py", "reason.py", "vocab.py", "compiled.py")
+CODE = ("cases.py", "hpo.py", "knowledge.py", "diagnose.py", "tables.py", "reason.py", "vocab.py", "compiled.py")
 PREFIX = "compiled-"
 _MAGIC = b"calcgraph compiled model\n"
 

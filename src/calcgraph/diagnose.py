@@ -51,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from calcgraph.errors import UnknownTermError
-from calcgraph.knowledge import RELATION_LABELS, Evidence, KnowledgeBase
+from calcgraph.knowledge import EXCLUDED, OBLIGATE, RELATION_LABELS, Evidence, KnowledgeBase
+from calcgraph.tables import FREQUENCY_CLASSES
 
 #: P(F|D) of a finding 'is typical of' D when the ontology gives no figures (middle of the 0.5-0.8 range).
 P_TYPICAL = 0.65
@@ -68,6 +69,14 @@ P_MIN = 0.005
 EXPLAIN_MIN = 0.02
 #: ``next_tests``: expected information gain over the posterior of this many top candidates.
 NEXT_TESTS_K = 5
+#: log10 LR of a finding that is impossible for a disease (HPO frequency class *excluded* present, or *obligate*
+#: absent): P(F|D) = 0, so the disease's posterior is 0 (kept finite so that scores stay JSON numbers and sums exact).
+LOG_EXCLUDED = -100.0
+#: P(F|D) read from an HPO frequency class without a numeric figure: the middle of the range HPO defines for it
+#: (``calcgraph.tables.FREQUENCY_CLASSES``); obligate is 1 and excluded 0 exactly (no clamping: they exclude).
+FREQUENCY_CLASS_P: Mapping[str, float] = MappingProxyType(
+    {curie: (lo + hi) / 2 for curie, (_, lo, hi) in FREQUENCY_CLASSES.items()}
+)
 
 
 def _clamp(p: float) -> float:
@@ -116,14 +125,34 @@ def _figures_text(e: Evidence) -> str:
     ):
         if value is not None:
             parts.append(f"{name} {value:g}")
+    if e.frequency_class is not None:
+        label = FREQUENCY_CLASSES.get(e.frequency_class, ("?",))[0]
+        parts.append(f"frequency class {e.frequency_class} ({label})")
     return "ontology: " + ", ".join(parts)
+
+
+def _frequency(e: Evidence) -> float | None:
+    """P(F|D) from the axiom's frequency, else from its HPO frequency class; None when it gives neither."""
+    if e.frequency is not None:
+        return _clamp(e.frequency)
+    if e.frequency_class in (OBLIGATE, EXCLUDED):
+        return None  # handled as an exclusion by _cell
+    if e.frequency_class is not None and e.frequency_class in FREQUENCY_CLASS_P:
+        return _clamp(FREQUENCY_CLASS_P[e.frequency_class])
+    return None
 
 
 def _cell(e: Evidence, b: float) -> tuple[float, float, float, str]:
     """(LR+, LR-, P(F|D), figures text) for one effective evidence, given the finding's background b."""
     sens = None if e.sensitivity is None else _clamp(e.sensitivity)
     spec = None if e.specificity is None else _clamp(e.specificity)
-    freq = None if e.frequency is None else _clamp(e.frequency)
+    freq = _frequency(e)
+    if e.excluded and e.frequency is None and e.sensitivity is None:
+        # impossible for D: present F gives P(F|D) = 0 (LR+ 0), absent F the LR- of P = 0
+        return 0.0, 1 / (1 - b), 0.0, _figures_text(e) + ": excludes the disease when present"
+    if e.obligate and e.frequency is None and e.sensitivity is None:
+        # every patient with D has F: absent F gives P(not F|D) = 0 (LR- 0)
+        return 1 / b, 0.0, 1.0, _figures_text(e) + ": excludes the disease when absent"
     if e.relation == "against":
         p = freq if freq is not None else P_AGAINST
         lr_pos = min(1.0, p / b) if e.lr_positive is None else e.lr_positive
@@ -155,6 +184,13 @@ def _cell(e: Evidence, b: float) -> tuple[float, float, float, str]:
     return max(lr_pos, 1e-6), max(lr_neg, 1e-6), p, text
 
 
+def _log10(x: np.ndarray) -> np.ndarray:
+    """log10 of an LR table, with LR 0 (an exclusion) as LOG_EXCLUDED."""
+    with np.errstate(divide="ignore"):
+        out = np.log10(x)
+    return np.where(x <= 0, LOG_EXCLUDED, out)
+
+
 def build_model(kb: KnowledgeBase) -> Model:
     """Precompute the LR matrices of a knowledge base: one case then costs a few vector additions."""
     cands = kb.candidates
@@ -166,12 +202,15 @@ def build_model(kb: KnowledgeBase) -> Model:
     # P(F|D) as the model sees it, for the background b(F)
     p = np.full((n_f, n_d), NOISE)
     for (f, d), e in kb.effective.items():
-        if e.relation == "against":
-            p[rows[f], col[d]] = _clamp(e.frequency) if e.frequency is not None else P_AGAINST
+        freq = _frequency(e)
+        if e.sensitivity is None and e.frequency is None and (e.excluded or e.obligate):
+            p[rows[f], col[d]] = 0.0 if e.excluded else 1.0
+        elif e.relation == "against":
+            p[rows[f], col[d]] = freq if freq is not None else P_AGAINST
         elif e.sensitivity is not None:
             p[rows[f], col[d]] = _clamp(e.sensitivity)
-        elif e.frequency is not None:
-            p[rows[f], col[d]] = _clamp(e.frequency)
+        elif freq is not None:
+            p[rows[f], col[d]] = freq
         else:
             p[rows[f], col[d]] = P_DIAGNOSTIC if e.relation == "diagnostic" else P_TYPICAL
     background = np.clip(p.mean(axis=1) if n_d else np.full(n_f, NOISE), P_MIN, 1 - P_MIN)
@@ -183,7 +222,7 @@ def build_model(kb: KnowledgeBase) -> Model:
         i, j = rows[f], col[d]
         a, b_, pp, text = _cell(e, float(background[i]))
         lr_pos[i, j], lr_neg[i, j], p[i, j] = a, b_, pp
-        rel = RELATION_LABELS[e.relation]
+        rel = RELATION_LABELS[e.relation] + (" (excludes)" if a <= 0 or b_ <= 0 else "")
         details[(i, j)] = Detail(rel, text, e.sources, None if e.disease == d else e.disease)
     # coexistence: F says nothing against D if it points to a disease D can coexist with
     positive_of: dict[str, list[str]] = {}
@@ -194,7 +233,9 @@ def build_model(kb: KnowledgeBase) -> Model:
         i = rows[f]
         for d in cands:
             j = col[d]
-            if (i, j) in details:
+            own = kb.effective.get((f, d))
+            # an axiom for (F, D) stands, except a non-excluding 'argues against': 'can coexist with' overrides it
+            if own is not None and (own.relation != "against" or own.excluded):
                 continue
             partners = sorted(e for e in ds if kb.can_coexist(d, e))
             if partners:
@@ -203,8 +244,8 @@ def build_model(kb: KnowledgeBase) -> Model:
                 details[(i, j)] = Detail(
                     "neutral: can coexist with " + ", ".join(kb.label(x) for x in partners), "LR 1 (coexistence)"
                 )
-    depth = [len(kb.ancestors.get(d, ())) for d in cands]
-    order = sorted(range(n_d), key=lambda j: (depth[j], kb.label(cands[j]).casefold()))
+    # listing order within a tie only (the rank is shared, see shared_ranks): by label, then IRI
+    order = sorted(range(n_d), key=lambda j: (kb.label(cands[j]).casefold(), cands[j]))
     tiebreak = np.empty(n_d, dtype=np.int64)
     tiebreak[order] = np.arange(n_d)
     return Model(
@@ -215,8 +256,8 @@ def build_model(kb: KnowledgeBase) -> Model:
         rows=MappingProxyType(rows),
         finding_curies=tuple(kb.curie(f) for f in findings),
         finding_names=tuple(kb.label(f) for f in findings),
-        log_pos=np.log10(lr_pos),
-        log_neg=np.log10(lr_neg),
+        log_pos=_log10(lr_pos),
+        log_neg=_log10(lr_neg),
         p=p,
         background=background,
         tiebreak=tiebreak,
@@ -248,7 +289,7 @@ def _new_item(model: Model, i: int, j: int, log_lr: float, observed: str) -> dic
         "finding": model.finding_names[i],
         "id": model.finding_curies[i],
         "observed": observed,
-        "lr": float(f"{10**log_lr:.4g}"),
+        "lr": 0.0 if log_lr <= LOG_EXCLUDED else float(f"{10**log_lr:.4g}"),
         "relation": det.relation,
         "figures": det.figures,
         "sources": list(det.sources),
@@ -282,8 +323,9 @@ def next_tests(
     p_pos = joint_pos.sum(axis=1)
     joint_neg = (1 - pf) * pi
     p_neg = joint_neg.sum(axis=1)
-    h_pos = _entropy(joint_pos / p_pos[:, None])
-    h_neg = _entropy(joint_neg / p_neg[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):  # an outcome impossible for all leaders (P 0)
+        h_pos = _entropy(joint_pos / p_pos[:, None])
+        h_neg = _entropy(joint_neg / p_neg[:, None])
     gain = _entropy(pi) - (p_pos * h_pos + p_neg * h_neg)
     best = np.argsort(-gain, kind="stable")[:n]
     out = []
@@ -313,6 +355,14 @@ def score(model: Model, present: Sequence[int], absent: Sequence[int]) -> np.nda
     return s
 
 
+def shared_ranks(sorted_scores: Sequence[float]) -> list[int]:
+    """1-based ranks of scores sorted from best to worst, equal scores sharing the rank ("1, 2, 2, 4")."""
+    out: list[int] = []
+    for k, v in enumerate(sorted_scores):
+        out.append(out[-1] if k and v == sorted_scores[k - 1] else k + 1)
+    return out
+
+
 def diagnose(
     model: Model,
     present: Iterable[str],
@@ -331,9 +381,9 @@ def diagnose(
     post = np.power(10.0, s - s.max()) if len(s) else s
     post = post / post.sum() if len(s) else post
     order = np.lexsort((model.tiebreak, -s))
+    shown = order[: max(0, top)]
     differential = []
-    for rank, j in enumerate(order[: max(0, top)], 1):
-        j = int(j)
+    for rank, j in zip(shared_ranks(s[shown].tolist()), shown.tolist(), strict=True):
         for_items: list[dict[str, Any]] = []
         against: list[dict[str, Any]] = []
         for rows_, mat, observed in ((pres, model.log_pos, "present"), (abse, model.log_neg, "absent")):
@@ -363,8 +413,12 @@ def diagnose(
 def lr_table(model: Model, finding: str) -> dict[str, tuple[float, float]]:
     """(LR+, LR-) of one finding for every candidate, keyed by candidate label (for inspection and tests)."""
     i = _row(model, finding)
+
+    def lr(v: float) -> float:
+        return 0.0 if v <= LOG_EXCLUDED else 10**v
+
     return {
-        model.names[j]: (10 ** float(model.log_pos[i, j]), 10 ** float(model.log_neg[i, j]))
+        model.names[j]: (lr(float(model.log_pos[i, j])), lr(float(model.log_neg[i, j])))
         for j in range(len(model.candidates))
     }
 

@@ -70,6 +70,10 @@ RELATION_LABELS: Mapping[str, str] = MappingProxyType(
 )
 _RELATION_OF = {v: k for k, v in RELATION_PROPERTIES.items()}
 
+#: HPO frequency classes that make a finding impossible to miss (obligate) or impossible to have (excluded).
+OBLIGATE = "HP:0040280"
+EXCLUDED = "HP:0040285"
+
 _PREFIXES = f"""
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -96,16 +100,16 @@ SELECT ?f ?label WHERE { ?f rdfs:subClassOf+ cg:0000002 . ?f rdfs:label ?label }
 _Q_RELATIONS = (
     _PREFIXES
     + """
-SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq (GROUP_CONCAT(DISTINCT STR(?x); separator="|") AS ?sources) WHERE {
+SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc (GROUP_CONCAT(DISTINCT STR(?x); separator="|") AS ?sources) WHERE {
   VALUES ?p { cg:0000020 cg:0000021 cg:0000022 }
   ?f ?p ?d .
   OPTIONAL {
     ?a owl:annotatedSource ?f ; owl:annotatedProperty ?p ; owl:annotatedTarget ?d .
     OPTIONAL { ?a cg:0000014 ?sens } OPTIONAL { ?a cg:0000015 ?spec }
     OPTIONAL { ?a cg:0000016 ?lrp } OPTIONAL { ?a cg:0000017 ?lrn }
-    OPTIONAL { ?a cg:0000018 ?freq } OPTIONAL { ?a oio:hasDbXref ?x }
+    OPTIONAL { ?a cg:0000018 ?freq } OPTIONAL { ?a cg:0000040 ?fc } OPTIONAL { ?a oio:hasDbXref ?x }
   }
-} GROUP BY ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq"""
+} GROUP BY ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc"""
 )
 
 _Q_COEXIST = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000026 ?b }"
@@ -124,13 +128,32 @@ class Evidence:
     lr_negative: float | None = None
     frequency: float | None = None
     sources: tuple[str, ...] = ()
+    frequency_class: str | None = None
+    """HPO frequency term (``HP:0040280`` obligate ... ``HP:0040285`` excluded) where the source gives only words."""
 
     @property
     def has_figures(self) -> bool:
         return any(
             x is not None
-            for x in (self.sensitivity, self.specificity, self.lr_positive, self.lr_negative, self.frequency)
+            for x in (
+                self.sensitivity,
+                self.specificity,
+                self.lr_positive,
+                self.lr_negative,
+                self.frequency,
+                self.frequency_class,
+            )
         )
+
+    @property
+    def obligate(self) -> bool:
+        """HPO frequency class *obligate* (HP:0040280): every patient with the disease has the finding."""
+        return self.frequency_class == OBLIGATE
+
+    @property
+    def excluded(self) -> bool:
+        """HPO frequency class *excluded* (HP:0040285): no patient with the disease has the finding."""
+        return self.frequency_class == EXCLUDED
 
     @property
     def positive(self) -> bool:
@@ -284,6 +307,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
                 lr_negative=_float(r["lrn"]),
                 frequency=_float(r["freq"]),
                 sources=tuple(sorted(s for s in (r["sources"].value if r["sources"] else "").split("|") if s)),
+                frequency_class=iri_to_curie(r["fc"].value) if isinstance(r["fc"], ox.NamedNode) else None,
             )
         )
     asserted.sort(key=lambda e: (e.disease, e.finding, e.relation, e.sources))

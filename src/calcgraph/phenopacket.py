@@ -58,10 +58,10 @@ def _feature(iri: str, excluded: bool, index: Any) -> dict[str, Any]:
 def interpretations(case_id: str, result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The ranked differential of ``result`` (``calcgraph diagnose`` JSON) as phenopacket v2 interpretations."""
     out = []
-    for d in result["differential"]:
+    for k, d in enumerate(result["differential"], 1):
         out.append(
             {
-                "id": f"{INTERPRETATION_PREFIX}{case_id}-{d['rank']}",
+                "id": f"{INTERPRETATION_PREFIX}{case_id}-{k}",  # by position: equal scores share a rank
                 "progressStatus": "IN_PROGRESS",
                 "diagnosis": {"disease": {"id": d["id"], "label": d["label"]}},
                 "summary": (

@@ -287,7 +287,8 @@ def diagnose_chunk(
         rows_for = [for_pos[i] for i in p_rows] + [for_neg[i] for i in a_rows]
         rows_against = [against_pos[i] for i in p_rows] + [against_neg[i] for i in a_rows]
         entries = []
-        for rank, (j, sc, pr) in enumerate(zip(tops[c], scores[c], probs[c], strict=True), 1):
+        ranks = dg.shared_ranks(scores[c])
+        for rank, j, sc, pr in zip(ranks, tops[c], scores[c], probs[c], strict=True):
             fors = [x for r in rows_for if (x := r[j]) is not None]
             against = [x for r in rows_against if (x := r[j]) is not None]
             if len(fors) > 1:
