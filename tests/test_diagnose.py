@@ -67,8 +67,10 @@ def expectation(path: Path) -> tuple[str, int]:
 def test_example_expected_top_diagnosis(loaded: Loaded, path: Path) -> None:
     expected, within = expectation(path)
     case = load_case_file(path, loaded.index)
-    result = diagnose(loaded.model, case.present, case.absent, case_id=case.id, top=within)
-    assert expected in ranked(result), f"{path.name}: {expected!r} not in the top {within}: {ranked(result)}"
+    result = diagnose(loaded.model, case.present, case.absent, case_id=case.id, top=len(loaded.model.candidates))
+    rank = next(d["rank"] for d in result["differential"] if d["label"] == expected)  # a shared rank counts
+    shown = ranked(result)[: within + 2]
+    assert rank <= within, f"{path.name}: {expected!r} ranked {rank}, not in the top {within}: {shown}"
     if path.suffix == ".yaml":
         assert re.search(r"^# Reference: .*reference/.*§", path.read_text(encoding="utf-8"), re.M)
 
@@ -206,10 +208,10 @@ def test_adding_an_axiom_to_the_ontology_changes_the_ranking(tmp_path: Path, loa
     copy = tmp_path / "calcgraph.ttl"
     shutil.copy(paths.release_ttl(), copy)
     finding = URIRef(iri(loaded, "shadow cells on biopsy"))
-    target_label = "tophaceous CPPD"
+    target_label = "asymptomatic CPPD"  # a leaf far down this case's ranking
     target = URIRef(next(d for d in loaded.model.kb.candidates if loaded.model.kb.label(d) == target_label))
     case = [str(finding), iri(loaded, "calcified soft-tissue mass")]
-    before = ranked(diagnose(build_model(knowledge_base(copy)), case, [], top=40))
+    before = diagnose(build_model(knowledge_base(copy)), case, [], top=40)
 
     g = Graph().parse(copy, format="turtle")
     assert (finding, vocab.IS_TYPICAL_OF, target) not in g
@@ -217,8 +219,9 @@ def test_adding_an_axiom_to_the_ontology_changes_the_ranking(tmp_path: Path, loa
     g.serialize(copy, format="turtle")
     after_model = build_model(knowledge_base(copy))
     after = diagnose(after_model, case, [], top=40)
-    assert ranked(after).index(target_label) < before.index(target_label)
+    old = next(d for d in before["differential"] if d["label"] == target_label)
     top = next(d for d in after["differential"] if d["label"] == target_label)
+    assert top["rank"] < old["rank"] and top["score"] > old["score"]
     assert any(x["finding"] == "shadow cells on biopsy" and x["relation"] == "is typical of" for x in top["for"])
 
 

@@ -147,5 +147,9 @@ def test_equal_scores_share_a_rank(kg: KnowledgeGraph) -> None:
     r = run(kg, {"id": "nodule", "present": ["hard skin papules or nodules"]})
     diff = r["differential"]
     for a, b in itertools.pairwise(diff):
-        assert (a["rank"] == b["rank"]) == (a["score"] == b["score"])
+        if a["rank"] == b["rank"]:  # a shared rank is an equal score (never a tie broken by generality/alphabet)
+            assert a["score"] == b["score"] and a["probability"] == b["probability"]
+            assert a["label"].casefold() <= b["label"].casefold()  # listed by label within the tie
+        else:
+            assert b["rank"] == diff.index(b) + 1
     assert any(a["rank"] == b["rank"] for a, b in itertools.pairwise(diff))

@@ -15,9 +15,14 @@ Per (finding, disease) the likelihood ratios come from the effective evidence of
 * a finding with no axiom for D: ``LR+ = NOISE / b(F)`` (never 0: one unexpected finding cannot erase a disease);
 * **coexistence**: if D has no axiom for F and F is typical of / diagnostic of a disease E that 'can coexist with' D,
   F is neutral for D (LR 1): evidence that proves E says nothing against D (CPP crystals do not exclude septic
-  arthritis; seed 000, ``domain.md`` section 3.3).
+  arthritis; seed 000, ``domain.md`` section 3.3); the same holds for an 'argues against' axiom without figures (a
+  sourced frequency stands);
+* HPO frequency classes: *excluded* present or *obligate* absent make D impossible (``LOG_EXCLUDED``); the other
+  classes give P(F|D) as the middle of their HPO range (``FREQUENCY_CLASS_P``);
+* equal scores share a rank (:func:`shared_ranks`); within a tie candidates are listed by label.
 
-Probabilities are clamped to ``[P_MIN, 1 - P_MIN]`` so that no likelihood ratio is 0 or infinite.
+Probabilities are clamped to ``[P_MIN, 1 - P_MIN]`` so that no likelihood ratio is 0 or infinite, except the
+exclusions of an HPO frequency class above.
 
 >>> from rdflib import Graph
 >>> from calcgraph.knowledge import knowledge_base
@@ -234,8 +239,10 @@ def build_model(kb: KnowledgeBase) -> Model:
         for d in cands:
             j = col[d]
             own = kb.effective.get((f, d))
-            # an axiom for (F, D) stands, except a non-excluding 'argues against': 'can coexist with' overrides it
-            if own is not None and (own.relation != "against" or own.excluded):
+            # an axiom for (F, D) stands, except an 'argues against' without figures (the P_AGAINST default, a
+            # guess that ignores the coexistence): 'can coexist with' overrides it. A sourced frequency is how often
+            # F is seen in D, coexisting cases included, and stands.
+            if own is not None and (own.relation != "against" or own.has_figures):
                 continue
             partners = sorted(e for e in ds if kb.can_coexist(d, e))
             if partners:

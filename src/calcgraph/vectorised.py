@@ -271,7 +271,9 @@ def diagnose_chunk(
     s, post, order = rank_chunk(model, pres, abse)
     n_top = max(0, min(top, s.shape[1]))
     tops = order[:, :n_top].tolist()
-    scores = spelled(np.take_along_axis(s, order[:, :n_top], axis=1), 4)
+    shown = np.take_along_axis(s, order[:, :n_top], axis=1)
+    scores = spelled(shown, 4)
+    shown_l = shown.tolist()
     probs = spelled(np.take_along_axis(post, order[:, :n_top], axis=1), 6)
     tests = (
         next_tests_chunk(model, post, [[*p, *a] for p, a in zip(pres, abse, strict=True)], k_next, n_next)
@@ -287,7 +289,7 @@ def diagnose_chunk(
         rows_for = [for_pos[i] for i in p_rows] + [for_neg[i] for i in a_rows]
         rows_against = [against_pos[i] for i in p_rows] + [against_neg[i] for i in a_rows]
         entries = []
-        ranks = dg.shared_ranks(scores[c])
+        ranks = dg.shared_ranks(shown_l[c])  # on the unrounded-for-display scores, as diagnose() ranks
         for rank, j, sc, pr in zip(ranks, tops[c], scores[c], probs[c], strict=True):
             fors = [x for r in rows_for if (x := r[j]) is not None]
             against = [x for r in rows_against if (x := r[j]) is not None]
