@@ -54,9 +54,9 @@ bench-quick: $(STAMP)
 	$(PY) benchmarks/run_all.py --quick
 
 # Published-case validation (validation/*.yaml): top-1/top-3 per disease, calibration, the misses and their reasons;
-# writes the reliability plot (matplotlib, in the test extra).
+# writes the reliability plot (matplotlib, in the test extra) and docs/validation.md.
 validate: $(STAMP)
-	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png
+	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png --markdown docs/validation.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

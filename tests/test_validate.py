@@ -14,9 +14,11 @@ from calcgraph.validate import (
     calibration,
     disease_descendants,
     evaluate_case,
+    format_markdown,
     format_text,
     load_case,
     load_set,
+    miss_reason,
     reliability_plot,
     run,
     summarise,
@@ -168,3 +170,45 @@ def test_pending_cases_are_well_formed() -> None:
     pending = load_set(SET / "pending")
     for c in pending:
         assert Path(c.path).stem == c.id and c.evidence
+
+
+def _cand(label: str, score: float, *rows: tuple[str, float, str]) -> dict[str, Any]:
+    ev = [{"finding": f, "lr": lr, "observed": "present", "relation": rel, "figures": "fig"} for f, lr, rel in rows]
+    return {
+        "label": label,
+        "score": score,
+        "probability": 0.5,
+        "for": [e for e in ev if e["lr"] >= 1],
+        "against": [e for e in ev if e["lr"] < 1],
+    }
+
+
+def test_miss_reason_names_the_finding_that_separates_rival_and_true_disease_most() -> None:
+    rival = _cand("gout", 2.0, ("male sex", 5.0, "is typical of"), ("bone erosions", 7.0, "is typical of"))
+    true = _cand("tophaceous CPPD", 1.0, ("male sex", 0.35, "not annotated"), ("bone erosions", 5.0, "is typical of"))
+    why = miss_reason(rival, true)
+    assert why.startswith("'male sex' favours gout 14.3-fold")
+    assert "gout LR 5 (is typical of; fig)" in why and "tophaceous CPPD LR 0.35 (not annotated; fig)" in why
+    tied = miss_reason(_cand("a", 1.0, ("f", 2.0, "r")), _cand("b", 1.0, ("f", 2.0, "r")))
+    assert tied == "tie: no finding of the case separates a from b"
+
+
+def test_a_miss_carries_its_reason_and_the_report_lists_uncovered_diseases() -> None:
+    rs = run(
+        [vc("b", cid="c1")],
+        lambda case: {
+            "differential": [
+                _cand("a", 2.0, ("f", 10.0, "is typical of")),
+                _cand("b", 1.0, ("f", 1.0, "not annotated")),
+                _cand("c", 0.0),
+            ]
+        },
+        {},
+    )
+    assert rs[0].reason.startswith("'f' favours a 10-fold")
+    s = summarise(rs)
+    assert s["misses"][0]["reason"] == rs[0].reason and s["not_covered"] == ["a", "c"]
+    text = format_text(s)
+    assert "  - reason: 'f' favours a" in text and "without a validation case (2): a, c" in text
+    md = format_markdown(s)
+    assert md.startswith("# Validation on published cases") and "## misses (1)" in md and "| b | 1 | 0 | 1 |" in md

@@ -18,7 +18,10 @@ Scoring rules of the measurement:
 * a ``not modelled`` case is right when the result says that no modelled disease fits (``none_fits``: a boolean at
   the top of the result or inside ``fit``); otherwise its top probability is reported, for calibrating that signal.
 
-``python -m calcgraph.validate [DIR] [--plot PNG] [--format text|json]`` (``make validate``) prints the report.
+``python -m calcgraph.validate [DIR] [--plot PNG] [--markdown MD] [--format text|json|markdown]`` (``make validate``)
+prints the report; each top-1 miss carries a ``reason`` (the finding whose likelihood ratios separate the winning rival
+from the true disease most, with the relation and figures behind both, or a tie), and the report lists the ranked
+diseases that no validation case names yet.
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ class CaseResult:
     """The true disease and its subclasses (labels)."""
     top_score: float = 0.0
     """log10 likelihood ratio of the top-ranked candidate (an absolute fit, for a 'none fits' threshold)."""
+    reason: str = ""
+    """For a top-1 miss: why the rival won (the finding that separates them most, with both figures), or a tie."""
 
 
 def load_case(path: Path) -> ValidationCase:
@@ -129,6 +134,46 @@ def _drivers(items: Iterable[Mapping[str, Any]], n: int = 3) -> list[str]:
         sign = "" if it.get("observed", "present") == "present" else "no "
         out.append(f"{sign}{name} (LR {lr:.3g})" if isinstance(lr, int | float) else f"{sign}{name}")
     return out
+
+
+def _evidence(candidate: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Finding label (prefixed 'no ' when observed absent) -> its evidence row for one candidate."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for row in (*candidate.get("for", ()), *candidate.get("against", ()), *candidate.get("neutral", ())):
+        name = str(row.get("finding") or row.get("label") or row.get("id") or "?")
+        key = name if row.get("observed", "present") == "present" else f"no {name}"
+        out[key] = row
+    return out
+
+
+def _describe(row: Mapping[str, Any] | None) -> str:
+    if row is None:
+        return "LR 1 (not listed)"
+    lr = row.get("lr")
+    head = f"LR {lr:.3g}" if isinstance(lr, int | float) else "LR ?"
+    basis = "; ".join(str(row[k]) for k in ("relation", "figures") if row.get(k))
+    return f"{head} ({basis})" if basis else head
+
+
+def miss_reason(rival: Mapping[str, Any], true: Mapping[str, Any]) -> str:
+    """Why ``rival`` scored at least as high as ``true``: the finding whose likelihood ratios separate them most
+    (with the relation and figures behind each), or a tie when no finding separates them."""
+    r_ev, t_ev = _evidence(rival), _evidence(true)
+    best, best_ratio = "", 1.0
+    for name in sorted(set(r_ev) | set(t_ev)):
+        r_lr = float(r_ev[name].get("lr", 1.0)) if name in r_ev else 1.0
+        t_lr = float(t_ev[name].get("lr", 1.0)) if name in t_ev else 1.0
+        ratio = r_lr / t_lr if t_lr > 0 else float("inf")
+        if ratio > best_ratio * (1 + 1e-9):
+            best, best_ratio = name, ratio
+    if round(float(rival["score"]), 6) == round(float(true["score"]), 6) and best_ratio < 1.0 + 1e-6:
+        return f"tie: no finding of the case separates {rival['label']} from {true['label']}"
+    if not best:
+        return f"{rival['label']} ahead on its prior, not on a finding"
+    return (
+        f"'{best}' favours {rival['label']} {best_ratio:.3g}-fold: {rival['label']} {_describe(r_ev.get(best))}, "
+        f"{true['label']} {_describe(t_ev.get(best))}"
+    )
 
 
 def _tie_note(tied: Sequence[str], top_tied: bool) -> str:
@@ -188,6 +233,7 @@ def _evaluate(vc: ValidationCase, result: Mapping[str, Any], descendants: Mappin
             _drivers(top.get("for", ())),
             probabilities=probs,
             group=frozenset(group),
+            reason="the true disease is not among the ranked candidates",
         )
     best = max(mine, key=lambda d: float(d["score"]))
     s = round(float(best["score"]), 6)
@@ -198,6 +244,7 @@ def _evaluate(vc: ValidationCase, result: Mapping[str, Any], descendants: Mappin
         top = ahead[0]
     tied = [d["label"] for d in ahead if round(float(d["score"]), 6) == s]
     top_tied = bool(ahead) and round(float(top["score"]), 6) == s
+    reason = miss_reason(top, best) if ahead else ""
     return CaseResult(
         vc,
         top["label"] + _tie_note(tied, top_tied),
@@ -212,6 +259,7 @@ def _evaluate(vc: ValidationCase, result: Mapping[str, Any], descendants: Mappin
         _drivers(best.get("against", ())),
         probs,
         frozenset(group),
+        reason=reason,
     )
 
 
@@ -267,10 +315,13 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
             "top_driven_by": r.top_for,
             "true_supported_by": r.true_for,
             "true_opposed_by": r.true_against,
+            "reason": r.reason,
         }
         for r in modelled
         if not r.hit1
     ]
+    named = {lbl for r in results for lbl in (r.case.diagnosis, *r.case.also)}
+    candidates = {lbl for r in results for lbl in r.probabilities}
     return {
         "cases": len(results),
         "modelled": n,
@@ -279,6 +330,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         "per_disease": table,
         "calibration": calibration(modelled),
         "misses": misses,
+        "not_covered": sorted(candidates - named),
         "not_modelled": [
             {
                 "id": r.case.id,
@@ -339,6 +391,13 @@ def format_text(s: Mapping[str, Any]) -> str:
             f"true supported by {', '.join(m['true_supported_by']) or '-'}, "
             f"opposed by {', '.join(m['true_opposed_by']) or '-'}"
         )
+        if m.get("reason"):
+            out.append(f"  - reason: {m['reason']}")
+    if s.get("not_covered"):
+        out += [
+            "",
+            f"ranked diseases without a validation case ({len(s['not_covered'])}): {', '.join(s['not_covered'])}",
+        ]
     if s["not_modelled"]:
         out += ["", "diseases outside the model (right when the result says none fits):"]
         for m in s["not_modelled"]:
@@ -348,6 +407,36 @@ def format_text(s: Mapping[str, Any]) -> str:
                 f"log10 LR {m['top_score']:.2f}; {flag}"
             )
     return "\n".join(out) + "\n"
+
+
+MARKDOWN_HEAD = """# Validation on published cases
+
+Generated by `make validate` (`python -m calcgraph.validate validation --plot docs/pictures/reliability.png
+--markdown docs/validation.md`); do not edit by hand. Each case in `validation/` is one published patient (case
+report or case series) with its citation, the paper's final diagnosis and, for every finding, the paper's words.
+Ties count against (a tie at the cut-off is a miss); a more specific correct subtype counts as right. A miss names
+the candidate ranked at or above the true disease, the findings behind each, and the single finding whose likelihood
+ratios separate them most, with the relation and figures behind both (`not annotated` and `default` mark figures
+without a source). The ontology's figures come from the literature on each finding-disease relation and are never
+fitted to these cases.
+
+![reliability diagram](pictures/reliability.png)
+
+"""
+
+
+def format_markdown(s: Mapping[str, Any]) -> str:
+    """The report as a Markdown page (docs/validation.md)."""
+    body = format_text(s).splitlines()
+    out = [MARKDOWN_HEAD.rstrip("\n"), ""]
+    for line in body:
+        if line.startswith(("misses (", "diseases outside the model", "calibration of")):
+            out += [f"## {line.rstrip(':')}", ""]
+        elif line.startswith("validation: "):
+            out += [f"**{line}**", ""]
+        else:
+            out.append(line)
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def reliability_plot(s: Mapping[str, Any], out: Path) -> bool:
@@ -407,7 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="calcgraph-validate", description=__doc__.split("\n")[0])
     ap.add_argument("directory", nargs="?", default="validation", type=Path)
     ap.add_argument("--plot", type=Path, default=None, help="write the reliability diagram PNG here")
-    ap.add_argument("--format", choices=("text", "json"), default="text")
+    ap.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    ap.add_argument("--markdown", type=Path, default=None, help="also write the report as a Markdown page here")
     args = ap.parse_args(argv)
 
     import calcgraph
@@ -430,8 +520,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = summarise(run(cases, rank, descendants))
     if args.format == "json":
         print(json.dumps(summary, indent=2))
+    elif args.format == "markdown":
+        sys.stdout.write(format_markdown(summary))
     else:
         sys.stdout.write(format_text(summary))
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(format_markdown(summary), encoding="utf-8")
+        print(f"report: {args.markdown}", file=sys.stderr)
     if args.plot is not None:
         if reliability_plot(summary, args.plot):
             print(f"reliability plot: {args.plot}", file=sys.stderr)
