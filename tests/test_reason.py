@@ -332,7 +332,8 @@ def test_explanations_agree_with_the_reasoner(
 
 def test_defined_classes_are_cases_with_label_definition_source_and_disease(release: Graph, model: CaseModel) -> None:
     assert len(model.defined) >= 26
-    for cls in model.defined:
+    for c in model.defined:
+        cls = URIRef(c)
         assert (cls, RDFS.subClassOf, PATIENT_CASE) in release
         assert len(list(release.objects(cls, RDFS.label))) == 1
         assert len(list(release.objects(cls, v.IAO_DEFINITION))) == 1

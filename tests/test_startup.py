@@ -65,3 +65,14 @@ def test_diagnose_imports_only_what_it_needs() -> None:
     mods = _modules_after("diagnose", str(ROOT / "examples" / "pseudogout.yaml"), "--no-classes")
     assert {m for m in mods if m.startswith("calcgraph.cli.")} == {"calcgraph.cli.diagnose"}
     assert "networkx" not in mods and "owlready2" not in mods
+
+
+def test_diagnose_with_classes_reads_no_rdf() -> None:
+    """With a warm compiled-model cache, diagnosing a case (classes included) needs neither rdflib nor the reasoner
+    module: the compiled model, the fast classifier's hierarchy and the case file are all it reads."""
+    case = str(ROOT / "examples" / "pseudogout.yaml")
+    _modules_after("diagnose", case)  # warms the caches if the release changed
+    mods = _modules_after("diagnose", case)
+    assert "calcgraph.fastclass" in mods  # the classes were computed
+    assert not {m for m in mods if m.split(".")[0] in ("rdflib", "owlready2", "networkx")}
+    assert "calcgraph.reason" not in mods and "calcgraph.materialise" not in mods

@@ -31,14 +31,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
+from typing import TYPE_CHECKING, Any
 
 from calcgraph.errors import CaseError, UnknownTermError
 from calcgraph.hpo import HpoMapping
-from calcgraph.vocab import FINDING, OIO, curie_to_iri, iri_to_curie
+from calcgraph.iris import curie_to_iri, iri_to_curie
+
+if TYPE_CHECKING:  # rdflib is imported where a graph is read: the diagnose path never needs it
+    from rdflib import Graph
 
 CASE_KEYS = {"id", "age", "sex", "present", "absent", "note"}
 SEXES = {"male", "female", "other", "unknown"}
@@ -127,6 +127,11 @@ class FindingIndex:
         """The index of the findings in ``g``. HPO terms are read through ``g``'s SKOS mappings and the hierarchy of
         the HPO import module ``hp_import`` (default: the release's, ``ontology/imports/hp_import.owl``; ``None``
         uses no hierarchy: only the mapped terms themselves)."""
+        from rdflib import URIRef
+        from rdflib.namespace import RDFS
+
+        from calcgraph.vocab import FINDING, OIO
+
         findings = {str(s) for s in g.transitive_subjects(RDFS.subClassOf, FINDING)} - {str(FINDING)}
         keys: dict[str, str] = {}
         labels: dict[str, str] = {}

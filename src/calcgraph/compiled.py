@@ -42,14 +42,25 @@ from calcgraph import __version__, cache, paths
 from calcgraph.errors import OntologySourceError
 
 if TYPE_CHECKING:
+    from calcgraph.casemodel import CaseModel
     from calcgraph.cases import FindingIndex
     from calcgraph.diagnose import Model
-    from calcgraph.reason import CaseModel
 
 #: Bump when the layout of the compiled file changes (code changes are in the key anyway, see :data:`CODE`).
 COMPILED_VERSION = "1"
 #: Modules (files of this package) whose code decides what is compiled: their bytes are part of the key.
-CODE = ("cases.py", "hpo.py", "knowledge.py", "diagnose.py", "tables.py", "reason.py", "vocab.py", "compiled.py")
+CODE = (
+    "cases.py",
+    "casemodel.py",
+    "hpo.py",
+    "iris.py",
+    "knowledge.py",
+    "diagnose.py",
+    "tables.py",
+    "reason.py",
+    "vocab.py",
+    "compiled.py",
+)
 PREFIX = "compiled-"
 _MAGIC = b"calcgraph compiled model\n"
 
@@ -135,10 +146,10 @@ def compile_ontology(path: Path, data: bytes, key: str) -> Compiled:
     """Build the compiled model of the ontology file ``path`` (its bytes ``data``) without any cache."""
     from rdflib import Graph
 
+    from calcgraph.casemodel import CaseModel
     from calcgraph.cases import FindingIndex
     from calcgraph.diagnose import build_model
     from calcgraph.knowledge import knowledge_base
-    from calcgraph.reason import CaseModel
 
     try:
         g = Graph().parse(data=data, format=_format(path))

@@ -23,7 +23,7 @@ excluded findings (or is an unsatisfiable class) is inconsistent, as for the rea
 :class:`~calcgraph.errors.ReasonerError` (exit 9) that names the case and the two findings.
 
 **HermiT's hierarchy** (all entailed subsumptions between named classes) is read, in order, from the cache
-``hierarchy-<key>.json`` in :func:`calcgraph.materialise.cache_dir` (key: SHA-256 of the release file and
+``hierarchy-<key>.json`` in :func:`calcgraph.cache.cache_dir` (key: SHA-256 of the release file and
 :data:`HIERARCHY_VERSION`), from ``ontology/calcgraph-inferred.owl`` when it is fresh (it holds every triple of the
 release, blank nodes aside, and nothing else but inferred axioms), or from one HermiT run
 (:func:`calcgraph.reason.classify_ontology`); the last two fill the cache (written atomically).
@@ -46,28 +46,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from typing import TYPE_CHECKING, Any
 
 from calcgraph import paths
+from calcgraph.casemodel import HAS_FINDING, PATIENT_CASE, CaseClassification, CaseModel, describe_case
 from calcgraph.cases import Case
 from calcgraph.errors import OntologySourceError, ReasonerError
 from calcgraph.io import atomic_write_text
-from calcgraph.reason import (
-    HAS_FINDING,
-    IS_INFERRED,
-    PATIENT_CASE,
-    CaseClassification,
-    CaseModel,
-    _cached,
-    _entailed_subsumptions,
-    _named_hierarchy,
-    describe_case,
-    release_path,
-)
-from calcgraph.vocab import iri_to_curie
+from calcgraph.iris import iri_to_curie
+from calcgraph.paths import release_path
+
+if TYPE_CHECKING:  # rdflib (and the reasoner module) only where an RDF file is read: not on the diagnose path
+    from rdflib import Graph
 
 __all__ = ["HIERARCHY_VERSION", "FastClassifier", "Hierarchy", "classify_cases_fast", "fast_classifier"]
 
@@ -94,6 +84,11 @@ class Hierarchy:
     @classmethod
     def told(cls, g: Graph) -> Hierarchy:
         """The asserted hierarchy only (for doctests and tiny ontologies; not HermiT's classification)."""
+        from rdflib import URIRef
+        from rdflib.namespace import OWL, RDF, RDFS
+
+        from calcgraph.reason import _entailed_subsumptions, _named_hierarchy
+
         named = {str(c) for c in g.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
         named |= {str(c) for c in g.subjects(RDFS.subClassOf, None) if isinstance(c, URIRef)}
         return cls(_entailed_subsumptions(_named_hierarchy(g, ()), named), frozenset(), "asserted")
@@ -124,9 +119,9 @@ def hierarchy_key(release: Path) -> str:
 
 
 def _cache_file(release: Path) -> Path:
-    from calcgraph.materialise import cache_dir
+    from calcgraph import cache
 
-    return cache_dir() / f"hierarchy-{hierarchy_key(release)}.json"
+    return cache.cache_dir() / f"hierarchy-{hierarchy_key(release)}.json"
 
 
 _MASK = "_:b"
@@ -134,29 +129,42 @@ _MASK = "_:b"
 
 def _masked(g: Graph) -> Counter[tuple[str, str, str]]:
     """The graph's triples as a multiset, every blank node written the same (labels differ between serialisations)."""
+    from rdflib import BNode
+
     return Counter(tuple(_MASK if isinstance(t, BNode) else t.n3() for t in triple) for triple in g)  # type: ignore[misc]
 
 
 #: Predicates an inferred ontology may add to the release: inferred axioms, their annotations, the ontology header.
+_OWL, _RDF, _RDFS = (
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+)
+_IS_INFERRED = "http://www.geneontology.org/formats/oboInOwl#is_inferred"
 _INFERRED_EXTRA = {
-    t.n3()
-    for t in (
-        RDFS.subClassOf,
-        OWL.equivalentClass,
-        RDF.type,
-        OWL.annotatedSource,
-        OWL.annotatedProperty,
-        OWL.annotatedTarget,
-        IS_INFERRED,
-        OWL.versionIRI,
-        OWL.versionInfo,
-        OWL.imports,
+    f"<{iri}>"
+    for iri in (
+        _RDFS + "subClassOf",
+        _OWL + "equivalentClass",
+        _RDF + "type",
+        _OWL + "annotatedSource",
+        _OWL + "annotatedProperty",
+        _OWL + "annotatedTarget",
+        _IS_INFERRED,
+        _OWL + "versionIRI",
+        _OWL + "versionInfo",
+        _OWL + "imports",
     )
 }
 
 
 def _from_inferred_owl(release_graph: Graph, inferred: Path) -> Hierarchy | None:
     """HermiT's hierarchy from ``calcgraph-inferred.owl`` if that file was written from this release, else None."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    from calcgraph.reason import _entailed_subsumptions, _named_hierarchy
+
     if not inferred.is_file():
         return None
     try:
@@ -168,7 +176,7 @@ def _from_inferred_owl(release_graph: Graph, inferred: Path) -> Hierarchy | None
     if any(have[t] < n for t, n in need.items() if not t[0].startswith("<https://w3id.org/calcgraph/calcgraph")):
         return None
     extra = have - need
-    own = ("<https://w3id.org/calcgraph/calcgraph", IS_INFERRED.n3())  # the header; the is_inferred declaration
+    own = ("<https://w3id.org/calcgraph/calcgraph", f"<{_IS_INFERRED}>")  # the header; the is_inferred declaration
     if any(t[1] not in _INFERRED_EXTRA and not t[0].startswith(own) for t in extra):
         return None
     named = {str(c) for c in gi.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
@@ -193,6 +201,8 @@ def load_hierarchy(release: Path | None = None, *, use_cache: bool = True, infer
             return Hierarchy.from_json(cache.read_text(encoding="utf-8"))
         except (ValueError, KeyError, TypeError, OSError):
             pass  # a damaged or old cache file is recomputed
+    from calcgraph.reason import _cached
+
     g, _ = _cached(path)
     found = _from_inferred_owl(g, Path(inferred) if inferred is not None else paths.inferred_owl())
     if found is None:
@@ -526,6 +536,8 @@ def fast_classifier(release: Path | None = None) -> FastClassifier:
 
             model = load().case_model
         else:
+            from calcgraph.reason import _cached
+
             _, model = _cached(path)
         _FAST.clear()
         _FAST[key] = FastClassifier(model, load_hierarchy(path))

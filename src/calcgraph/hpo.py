@@ -33,26 +33,37 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
-
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS, SKOS
+from typing import TYPE_CHECKING, Any
 
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import atomic_write_bytes
-from calcgraph.vocab import FINDING, iri_to_curie
+from calcgraph.iris import FINDING_IRI, iri_to_curie
 
-#: The IRI of the HPO import module (an ontology of its own; ``catalog-v001.xml`` maps it to the local file).
-HP_IMPORT_IRI = URIRef("https://w3id.org/calcgraph/imports/hp_import.owl")
+if TYPE_CHECKING:  # rdflib is imported where a graph is read: the diagnose path never needs it
+    from rdflib import Graph, URIRef
+
+#: The IRI of the HPO import module (an ontology of its own; ``catalog-v001.xml`` maps it to the local file); as an
+#: rdflib term it is ``HP_IMPORT_IRI`` (made on first use, see ``__getattr__``).
+HP_IMPORT = "https://w3id.org/calcgraph/imports/hp_import.owl"
 HP_PREFIX = "http://purl.obolibrary.org/obo/HP_"
 HP_ROOT = "HP:0000001"
 
-#: SKOS mapping predicates, and what each lets a present / an excluded HPO term say about the finding.
-ASSERTS = (SKOS.exactMatch, SKOS.narrowMatch)
-EXCLUDES = (SKOS.exactMatch, SKOS.broadMatch)
-RELATED = (SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
-MAPPINGS = (SKOS.exactMatch, SKOS.narrowMatch, SKOS.broadMatch, SKOS.closeMatch, SKOS.relatedMatch)
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+#: SKOS mapping predicates (IRIs), and what each lets a present / an excluded HPO term say about the finding.
+ASSERTS = (_SKOS + "exactMatch", _SKOS + "narrowMatch")
+EXCLUDES = (_SKOS + "exactMatch", _SKOS + "broadMatch")
+RELATED = (_SKOS + "closeMatch", _SKOS + "broadMatch", _SKOS + "narrowMatch", _SKOS + "relatedMatch")
+MAPPINGS = tuple(_SKOS + x for x in ("exactMatch", "narrowMatch", "broadMatch", "closeMatch", "relatedMatch"))
+
+
+def __getattr__(name: str) -> URIRef:
+    """``HP_IMPORT_IRI``: the import module's IRI as an rdflib term, made when first asked for."""
+    if name == "HP_IMPORT_IRI":
+        from rdflib import URIRef
+
+        return URIRef(HP_IMPORT)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def hp_curie(iri: str) -> str | None:
@@ -67,10 +78,13 @@ def hp_curie(iri: str) -> str | None:
 
 def finding_mappings(g: Graph) -> dict[str, list[tuple[str, str]]]:
     """HPO CURIE -> [(finding IRI, SKOS predicate local name)] for every SKOS mapping of a finding in ``g``."""
-    findings = {str(s) for s in g.transitive_subjects(RDFS.subClassOf, FINDING)} - {str(FINDING)}
+    from rdflib import URIRef
+
+    subclass_of = URIRef(_RDFS + "subClassOf")
+    findings = {str(s) for s in g.transitive_subjects(subclass_of, URIRef(FINDING_IRI))} - {FINDING_IRI}
     out: dict[str, list[tuple[str, str]]] = {}
     for pred in MAPPINGS:
-        for s, o in g.subject_objects(pred):
+        for s, o in g.subject_objects(URIRef(pred)):
             curie = hp_curie(str(o))
             if curie and str(s) in findings:
                 out.setdefault(curie, []).append((str(s), str(pred).rsplit("#", 1)[-1]))
@@ -130,7 +144,7 @@ def load_hierarchy(path: Path) -> HpoHierarchy:
         raise OntologySourceError(str(path), None, "no such file", hint="run `calcgraph build` in a checkout") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise OntologySourceError(str(path), None, f"cannot read the HPO import module: {exc}") from exc
-    sub, lab, ver = str(RDFS.subClassOf), str(RDFS.label), "http://www.w3.org/2002/07/owl#versionInfo"
+    sub, lab, ver = _RDFS + "subClassOf", _RDFS + "label", "http://www.w3.org/2002/07/owl#versionInfo"
     for q in quads:
         s, p, o = q.subject, q.predicate.value, q.object
         if not isinstance(s, ox.NamedNode):
@@ -294,6 +308,8 @@ def module_terms(curies: Iterable[str], where: str = "ontology") -> dict[str, tu
 
 def import_module_xml(terms: Mapping[str, tuple[str, tuple[str, ...]]], hpo_version: str, package: str) -> bytes:
     """The HPO import module as RDF/XML, written deterministically (sorted terms, fixed layout)."""
+    from xml.sax.saxutils import escape, quoteattr
+
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         "<rdf:RDF",
@@ -301,8 +317,8 @@ def import_module_xml(terms: Mapping[str, tuple[str, tuple[str, ...]]], hpo_vers
         '    xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"',
         '    xmlns:owl="http://www.w3.org/2002/07/owl#"',
         '    xmlns:dcterms="http://purl.org/dc/terms/"',
-        f"    xml:base={quoteattr(str(HP_IMPORT_IRI))}>",
-        f"  <owl:Ontology rdf:about={quoteattr(str(HP_IMPORT_IRI))}>",
+        f"    xml:base={quoteattr(HP_IMPORT)}>",
+        f"  <owl:Ontology rdf:about={quoteattr(HP_IMPORT)}>",
         f"    <rdfs:label>{escape('calcgraph import module of the Human Phenotype Ontology')}</rdfs:label>",
         "    <rdfs:comment>"
         + escape(

