@@ -56,8 +56,7 @@ from typing import Any
 import numpy as np
 
 from calcgraph.errors import UnknownTermError
-from calcgraph.knowledge import EXCLUDED, OBLIGATE, RELATION_LABELS, Evidence, KnowledgeBase
-from calcgraph.tables import FREQUENCY_CLASSES
+from calcgraph.knowledge import EXCLUDED, FREQUENCY_CLASSES, OBLIGATE, RELATION_LABELS, Evidence, KnowledgeBase
 
 #: P(F|D) of a finding 'is typical of' D when the ontology gives no figures (middle of the 0.5-0.8 range).
 P_TYPICAL = 0.65
@@ -78,7 +77,7 @@ NEXT_TESTS_K = 5
 #: absent): P(F|D) = 0, so the disease's posterior is 0 (kept finite so that scores stay JSON numbers and sums exact).
 LOG_EXCLUDED = -100.0
 #: P(F|D) read from an HPO frequency class without a numeric figure: the middle of the range HPO defines for it
-#: (``calcgraph.tables.FREQUENCY_CLASSES``); obligate is 1 and excluded 0 exactly (no clamping: they exclude).
+#: (``calcgraph.knowledge.FREQUENCY_CLASSES``); obligate is 1 and excluded 0 exactly (no clamping: they exclude).
 FREQUENCY_CLASS_P: Mapping[str, float] = MappingProxyType(
     {curie: (lo + hi) / 2 for curie, (_, lo, hi) in FREQUENCY_CLASSES.items()}
 )

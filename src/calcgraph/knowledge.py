@@ -76,6 +76,15 @@ _RELATION_OF = {v: k for k, v in RELATION_PROPERTIES.items()}
 #: HPO frequency classes that make a finding impossible to miss (obligate) or impossible to have (excluded).
 OBLIGATE = "HP:0040280"
 EXCLUDED = "HP:0040285"
+#: HPO frequency terms (HP:0040279 subclasses) with their label and the range of proportions HPO defines for each.
+FREQUENCY_CLASSES: Mapping[str, tuple[str, float, float]] = {
+    "HP:0040280": ("obligate", 1.0, 1.0),
+    "HP:0040281": ("very frequent", 0.8, 0.99),
+    "HP:0040282": ("frequent", 0.3, 0.79),
+    "HP:0040283": ("occasional", 0.05, 0.29),
+    "HP:0040284": ("very rare", 0.01, 0.04),
+    "HP:0040285": ("excluded", 0.0, 0.0),
+}
 
 _PREFIXES = f"""
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

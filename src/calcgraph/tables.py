@@ -52,6 +52,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from calcgraph.errors import OntologySourceError
+from calcgraph.knowledge import FREQUENCY_CLASSES
 
 CG = "https://w3id.org/calcgraph/CALCGRAPH_"
 OBO = "http://purl.obolibrary.org/obo/"
@@ -75,15 +76,6 @@ EVIDENCE_TEXT = URIRef(CG + "0000041")
 FIGURE_STATUS = URIRef(CG + "0000042")
 PATIENTS = URIRef(CG + "0000043")
 
-#: HPO frequency terms (HP:0040279 subclasses) with their label and the range of proportions HPO defines for each.
-FREQUENCY_CLASSES: Mapping[str, tuple[str, float, float]] = {
-    "HP:0040280": ("obligate", 1.0, 1.0),
-    "HP:0040281": ("very frequent", 0.8, 0.99),
-    "HP:0040282": ("frequent", 0.3, 0.79),
-    "HP:0040283": ("occasional", 0.05, 0.29),
-    "HP:0040284": ("very rare", 0.01, 0.04),
-    "HP:0040285": ("excluded", 0.0, 0.0),
-}
 STATUSES = ("sourced", "no published figure", "unreviewed")
 COLUMNS = (
     "finding",
