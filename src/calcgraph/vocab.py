@@ -1,12 +1,5 @@
-"""Namespaces, CURIE handling and the fixed IRIs of the calcgraph model.
-
->>> curie_to_iri("CALCGRAPH:0001009")
-'https://w3id.org/calcgraph/CALCGRAPH_0001009'
->>> iri_to_curie("http://purl.obolibrary.org/obo/HP_0000934")
-'HP:0000934'
->>> iri_to_curie("https://example.org/x") is None
-True
-"""
+"""Namespaces and the fixed IRIs of the calcgraph model as rdflib terms, with the CURIE helpers of
+:mod:`calcgraph.iris` (which needs no rdflib)."""
 
 from __future__ import annotations
 
