@@ -169,7 +169,7 @@ def test_unexpected_finding_never_erases_a_disease(loaded: Loaded) -> None:
 
 def test_output_shape_and_order(loaded: Loaded) -> None:
     result = run(loaded, ["fever", "knee involvement"], ["positive synovial fluid culture"], top=5)
-    assert list(result) == ["case", "differential", "next_tests"]
+    assert list(result) == ["case", "differential", "proven", "proven_note", "families", "fit", "next_tests"]
     scores = [d["score"] for d in result["differential"]]
     assert scores == sorted(scores, reverse=True)
     for d in result["differential"]:

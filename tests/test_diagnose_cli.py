@@ -24,7 +24,8 @@ def test_diagnose_json_shape() -> None:
     r = invoke("diagnose", str(EXAMPLES / "pseudogout.yaml"), "--format", "json", "--top", "3", "--no-classes")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert list(out) == ["case", "differential", "next_tests", "unused_terms"]
+    keys = ["case", "differential", "proven", "proven_note", "families", "fit", "next_tests", "unused_terms"]
+    assert list(out) == keys
     assert out["unused_terms"] == []
     assert out["case"] == "pseudogout"
     assert len(out["differential"]) == 3
@@ -37,7 +38,10 @@ def test_diagnose_json_shape() -> None:
 def test_diagnose_table_and_phenopacket() -> None:
     r = invoke("diagnose", str(EXAMPLES / "pseudogout.phenopacket.json"), "--no-classes")
     assert r.exit_code == 0, r.output
-    assert "pseudogout" in r.stdout.splitlines()[2]
+    lines = r.stdout.splitlines()
+    header = next(k for k, line in enumerate(lines) if line.lstrip().startswith("rank"))
+    assert "pseudogout" in lines[header + 1]
+    assert lines[1].startswith("proven: calcium pyrophosphate deposition disease")  # CPP crystals prove CPPD
     assert "next tests" in r.stdout
 
 
@@ -126,5 +130,5 @@ def test_classes_from_the_reasoner_appear_alongside_the_ranking() -> None:
     r = invoke("diagnose", str(EXAMPLES / "pseudogout.yaml"), "--format", "json", "--top", "2", "--classes")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert list(out)[:3] == ["case", "differential", "next_tests"]
+    assert list(out)[:3] == ["case", "differential", "proven"]
     assert out["classes"] and all({"id", "label"} <= set(c) for c in out["classes"])

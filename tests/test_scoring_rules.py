@@ -15,7 +15,8 @@ from rdflib import Graph
 
 import calcgraph
 from calcgraph.api import KnowledgeGraph
-from calcgraph.diagnose import LOG_EXCLUDED, build_model, diagnose, lr_table, shared_ranks
+from calcgraph.calibrate import youden_threshold
+from calcgraph.diagnose import LOG_EXCLUDED, NONE_FITS_LOG10_LR, build_model, diagnose, lr_table, shared_ranks
 from calcgraph.knowledge import knowledge_base
 
 CG = "https://w3id.org/calcgraph/CALCGRAPH_"
@@ -153,3 +154,209 @@ def test_equal_scores_share_a_rank(kg: KnowledgeGraph) -> None:
         else:
             assert b["rank"] == diff.index(b) + 1
     assert any(a["rank"] == b["rank"] for a, b in itertools.pairwise(diff))
+
+
+# --- (c) proven diagnoses ------------------------------------------------------------------------------------------
+
+#: A toy ontology for proofs (test fixture, not medical claims): 'organism' proves the infection, 'crystal' proves the
+#: crystal disease (a parent with a subtype), the two can coexist; 'fever' is strongly typical of a third disease.
+PROOFS = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix cg: <https://w3id.org/calcgraph/CALCGRAPH_> .
+cg:0001001 rdfs:subClassOf cg:0000001 ; rdfs:label "infection" ; cg:0000026 cg:0001002 .
+cg:0001002 rdfs:subClassOf cg:0000001 ; rdfs:label "crystal disease" .
+cg:0001003 rdfs:subClassOf cg:0001002 ; rdfs:label "acute crystal attack" .
+cg:0001004 rdfs:subClassOf cg:0000001 ; rdfs:label "fever disease" .
+cg:0001005 rdfs:subClassOf cg:0000001 ; rdfs:label "tumour" .
+cg:0003001 rdfs:subClassOf cg:0000002 ; rdfs:label "organism" ; cg:0000021 cg:0001001 .
+cg:0003002 rdfs:subClassOf cg:0000002 ; rdfs:label "crystal" ; cg:0000021 cg:0001002 .
+cg:0003003 rdfs:subClassOf cg:0000002 ; rdfs:label "fever" ; cg:0000020 cg:0001004 .
+cg:0003004 rdfs:subClassOf cg:0000002 ; rdfs:label "attack" ; cg:0000020 cg:0001003 .
+cg:0003005 rdfs:subClassOf cg:0000002 ; rdfs:label "malignant cells" ; cg:0000021 cg:0001005 .
+cg:0003006 rdfs:subClassOf cg:0000002 ; rdfs:label "chills" ; cg:0000020 cg:0001004 .
+cg:0003007 rdfs:subClassOf cg:0000002 ; rdfs:label "rigors" ; cg:0000020 cg:0001004 .
+"""
+
+
+@pytest.fixture(scope="module")
+def proofs() -> Any:
+    return build_model(knowledge_base(Graph().parse(data=PROOFS, format="turtle")))
+
+
+def labels(result: dict[str, Any]) -> list[str]:
+    return [d["label"] for d in result["differential"]]
+
+
+def test_a_proven_disease_ranks_above_the_unproven(proofs: Any) -> None:
+    fever, organism = CG + "0003003", CG + "0003001"
+    plain = diagnose(proofs, [fever, fever.replace("3003", "3004")], [], top=10)
+    assert plain["proven"] == [] and plain["proven_note"] == ""
+    r = diagnose(proofs, [organism, fever, CG + "0003006", CG + "0003007"], [], top=10)
+    assert labels(r)[0] == "infection" and r["differential"][0]["rank"] == 1
+    assert r["differential"][0]["score"] < max(d["score"] for d in r["differential"])  # outranks a better score
+    assert [p["label"] for p in r["proven"]] == ["infection"]
+    assert r["proven_note"] == "proven: infection (by organism)"
+
+
+def test_two_proven_diagnoses_that_can_coexist_are_both_reported(proofs: Any) -> None:
+    r = diagnose(proofs, [CG + "0003001", CG + "0003002", CG + "0003004"], [], top=10)
+    proven = {p["label"]: p for p in r["proven"]}
+    assert set(proven) == {"infection", "crystal disease"}
+    # the proof is of the disease the axiom names; its best-scoring subtype carries it in the ranking
+    assert proven["crystal disease"]["most_likely"]["label"] == "acute crystal attack"
+    assert set(labels(r)[:2]) == {"infection", "acute crystal attack"}
+    assert r["proven_note"].startswith("two proven diagnoses that can coexist")
+    # the parent, proven through its subtype, is not a third proven diagnosis
+    assert labels(r).index("crystal disease") >= 2
+
+
+def test_proofs_not_declared_to_coexist_are_flagged(proofs: Any) -> None:
+    r = diagnose(proofs, [CG + "0003001", CG + "0003005"], [], top=10)
+    assert {p["label"] for p in r["proven"]} == {"infection", "tumour"}
+    assert "not declared to coexist" in r["proven_note"]
+    assert r["fit"]["none_fits"] is False  # a proof is a fit
+
+
+def test_septic_arthritis_with_crystals_and_a_positive_gram_stain(kg: KnowledgeGraph) -> None:
+    """Review case: 80 y, fever, knee, CPP crystals, chondrocalcinosis and a positive Gram stain."""
+    case = {
+        "id": "septic-cpp-gram-positive",
+        "age": 80,
+        "present": [
+            "acute monoarthritis",
+            "knee involvement",
+            "fever",
+            "calcium pyrophosphate crystals in synovial fluid",
+            "chondrocalcinosis on imaging",
+            "positive synovial fluid Gram stain",
+        ],
+    }
+    r = run(kg, case)
+    proven = {p["label"]: p for p in r["proven"]}
+    assert set(proven) == {"septic arthritis", "calcium pyrophosphate deposition disease"}
+    assert proven["septic arthritis"]["by"] == ["positive synovial fluid Gram stain"]
+    assert r["proven_note"].startswith("two proven diagnoses that can coexist")
+    assert "septic arthritis" in labels(r)[:2]
+    assert labels(r)[0] == "septic arthritis" or len(proven) == 2
+
+
+def test_septic_arthritis_with_crystals_and_a_negative_gram_stain(kg: KnowledgeGraph) -> None:
+    """Review case c2: purulent fluid, fever, CPP crystals, chondrocalcinosis; Gram stain negative, culture pending.
+    The crystals prove CPPD, not the absence of infection: septic arthritis stays second with real probability."""
+    case = {
+        "id": "septic-cpp-gram-negative",
+        "age": 82,
+        "sex": "female",
+        "present": [
+            "acute monoarthritis",
+            "knee involvement",
+            "fever",
+            "purulent synovial fluid",
+            "calcium pyrophosphate crystals in synovial fluid",
+            "chondrocalcinosis on imaging",
+            "synovial fluid leukocyte count above 50,000/mm3",
+        ],
+        "absent": ["positive synovial fluid Gram stain"],
+    }
+    r = run(kg, case)
+    assert [p["label"] for p in r["proven"]] == ["calcium pyrophosphate deposition disease"]
+    septic = entry(r, "septic arthritis")
+    assert septic["rank"] <= 2 and septic["probability"] >= 0.1
+    gram = next(x for x in septic["against"] if x["finding"] == "positive synovial fluid Gram stain")
+    assert gram["lr"] >= 0.5  # a negative Gram stain barely lowers infection (sensitivity 0.26)
+
+
+def test_gout_with_septic_arthritis(kg: KnowledgeGraph) -> None:
+    """Review case c11: urate crystals and a positive Gram stain: both diagnoses proven, neither argued away."""
+    case = {
+        "id": "gout-and-septic",
+        "age": 66,
+        "sex": "male",
+        "present": [
+            "acute monoarthritis",
+            "knee involvement",
+            "fever",
+            "monosodium urate crystals in synovial fluid",
+            "positive synovial fluid Gram stain",
+            "hyperuricaemia",
+        ],
+    }
+    r = run(kg, case)
+    assert {p["label"] for p in r["proven"]} == {"septic arthritis", "gout"}
+    assert set(labels(r)[:2]) == {"septic arthritis", "gout"}
+    assert r["proven_note"].startswith("two proven diagnoses that can coexist")
+    assert kg.model.kb.can_coexist(
+        *(iri for iri in kg.model.candidates if kg.model.kb.label(iri) in ("gout", "septic arthritis"))
+    )
+    assert entry(r, "gout")["probability"] > 0.05  # was 0.002 before the coexistence (review c11)
+
+
+# --- (e) families ----------------------------------------------------------------------------------------------------
+
+
+def test_families_hold_each_candidate_once(kg: KnowledgeGraph) -> None:
+    r = run(
+        kg,
+        {
+            "id": "knee",
+            "age": 75,
+            "present": ["acute monoarthritis", "knee involvement", "chondrocalcinosis on imaging"],
+        },
+    )
+    fams = r["families"]
+    members = [m["id"] for f in fams for m in f["members"]]
+    assert sorted(members) == sorted(d["id"] for d in r["differential"])  # a partition of the candidates
+    assert sum(f["probability"] for f in fams) == pytest.approx(1.0, abs=1e-5)
+    for f in fams:
+        assert f["probability"] == pytest.approx(sum(m["probability"] for m in f["members"]), abs=1e-5)
+        assert [m["probability"] for m in f["members"]] == sorted(
+            (m["probability"] for m in f["members"]), reverse=True
+        )
+    cppd = fams[0]
+    assert cppd["label"] == "calcium pyrophosphate deposition disease" and cppd["members"][0]["label"] == "pseudogout"
+    assert [f["probability"] for f in fams] == sorted((f["probability"] for f in fams), reverse=True)
+
+
+# --- (f) a case that fits nothing modelled ---------------------------------------------------------------------------
+
+
+def test_a_disease_outside_the_model_says_none_fits(kg: KnowledgeGraph) -> None:
+    """Calcific tendinitis of the shoulder (hydroxyapatite, not modelled): the best candidate barely beats the
+    background, so the result says that no modelled disease fits instead of trusting its 0.26 for RA."""
+    case = {
+        "id": "calcific-tendinitis",
+        "age": 45,
+        "sex": "female",
+        "present": ["tendon calcification on imaging", "elbow or shoulder involvement", "joint pain"],
+        "absent": ["fever", "chondrocalcinosis on imaging"],
+    }
+    r = run(kg, case)
+    assert r["fit"]["none_fits"] is True
+    assert r["fit"]["best_log10_lr"] == max(d["score"] for d in r["differential"]) < NONE_FITS_LOG10_LR
+    pseudogout = run(kg, {"id": "pg", "age": 75, "present": ["acute monoarthritis", "knee involvement", "fever"]})
+    assert pseudogout["fit"]["none_fits"] is False
+
+
+def test_the_none_fits_threshold_is_youdens_j() -> None:
+    assert youden_threshold([0.2, 0.5, 1.0], [0.8, 1.5, 2.0, 3.0]) == (1.25, 0.75, 1.0, 0.25)
+    t, j, tpr, fpr = youden_threshold([0.1, 0.2], [1.0, 2.0])  # separable: every positive, no negative flagged
+    assert (tpr, fpr, j) == (1.0, 0.0, 1.0) and 0.2 < t < 1.0
+
+
+def test_an_infection_proven_case_without_crystals_ranks_septic_arthritis_first(kg: KnowledgeGraph) -> None:
+    """An elderly knee with chondrocalcinosis (evidence for pseudogout) whose culture grows an organism."""
+    case = {
+        "id": "culture-positive-with-chondrocalcinosis",
+        "age": 78,
+        "present": [
+            "acute monoarthritis",
+            "knee involvement",
+            "chondrocalcinosis on imaging",
+            "age over 60 years",
+            "positive synovial fluid culture",
+        ],
+    }
+    r = run(kg, case)
+    assert labels(r)[0] == "septic arthritis" and r["differential"][0]["rank"] == 1
+    assert r["differential"][1]["rank"] == 2
+    assert r["proven_note"] == "proven: septic arthritis (by positive synovial fluid culture)"

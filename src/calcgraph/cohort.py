@@ -167,7 +167,6 @@ class CohortJob(DiagnoseJob):
         if not self.with_results or type(self).work is not _COHORT_WORK:
             return super().work_chunk(cases)
         from calcgraph.batch import _message
-        from calcgraph.diagnose import shared_ranks
         from calcgraph.vectorised import rank_chunk, rows_of
 
         self.ensure()
@@ -183,12 +182,13 @@ class CohortJob(DiagnoseJob):
                 continue
             ready.append((len(out), case, where, n, pres, abse))
             out.append(Outcome(n))
-        s, post, order = rank_chunk(model, [r[4] for r in ready], [r[5] for r in ready])
+        ranked = rank_chunk(model, [r[4] for r in ready], [r[5] for r in ready])
+        s, post, order = ranked.s, ranked.post, ranked.order
         top = order[:, : max(0, self.top)]
         tops = top.tolist()
         scores = [[round(x, 4) for x in row] for row in (s[np.arange(len(ready))[:, None], top]).tolist()]
         probs = [[round(x, 6) for x in row] for row in (post[np.arange(len(ready))[:, None], top]).tolist()]
-        ranks = [shared_ranks(row) for row in (s[np.arange(len(ready))[:, None], top]).tolist()]
+        ranks = ranked.ranks(max(0, self.top))
         for c, (pos, case, where, n, _, _) in enumerate(ready):
             result = {
                 "differential": [

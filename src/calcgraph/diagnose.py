@@ -76,6 +76,11 @@ NEXT_TESTS_K = 5
 #: log10 LR of a finding that is impossible for a disease (HPO frequency class *excluded* present, or *obligate*
 #: absent): P(F|D) = 0, so the disease's posterior is 0 (kept finite so that scores stay JSON numbers and sums exact).
 LOG_EXCLUDED = -100.0
+#: "None of the modelled diseases fits well" when the best candidate's log10 composite LR (its likelihood of the case
+#: against the background over all candidates) is below this and nothing is proven. Calibrated on the published cases
+#: of ``validation/`` (the threshold that best separates the ``not-modelled-*`` cases from the others, Youden's J;
+#: ``python -m calcgraph.calibrate validation``); no figure of the model was changed to fit a case.
+NONE_FITS_LOG10_LR = 1.55
 #: P(F|D) read from an HPO frequency class without a numeric figure: the middle of the range HPO defines for it
 #: (``calcgraph.knowledge.FREQUENCY_CLASSES``); obligate is 1 and excluded 0 exactly (no clamping: they exclude).
 FREQUENCY_CLASS_P: Mapping[str, float] = MappingProxyType(
@@ -114,6 +119,12 @@ class Model:
     background: np.ndarray
     tiebreak: np.ndarray
     details: Mapping[tuple[int, int], Detail]
+    #: per finding row: the diseases it proves ('is diagnostic of', asserted) with the candidate columns of each
+    #: (the disease and its candidate subtypes, which inherit the proof), sorted
+    proves: tuple[tuple[tuple[str, tuple[int, ...]], ...], ...] = ()
+    #: the families of candidates: (columns of the roots, columns of every member), a root being a candidate with no
+    #: candidate superclass; candidates reaching several roots join their families into one
+    families: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
     #: explanation items already built, keyed (finding row, candidate column, observed); copied on use
     item_cache: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -250,6 +261,8 @@ def build_model(kb: KnowledgeBase) -> Model:
                 details[(i, j)] = Detail(
                     "neutral: can coexist with " + ", ".join(kb.label(x) for x in partners), "LR 1 (coexistence)"
                 )
+    proves = _proofs(kb, col, rows, n_f)
+    families = _families(kb, col)
     # listing order within a tie only (the rank is shared, see shared_ranks): by label, then IRI
     order = sorted(range(n_d), key=lambda j: (kb.label(cands[j]).casefold(), cands[j]))
     tiebreak = np.empty(n_d, dtype=np.int64)
@@ -268,7 +281,54 @@ def build_model(kb: KnowledgeBase) -> Model:
         background=background,
         tiebreak=tiebreak,
         details=MappingProxyType(details),
+        proves=proves,
+        families=families,
     )
+
+
+def _proofs(
+    kb: KnowledgeBase, col: Mapping[str, int], rows: Mapping[str, int], n_f: int
+) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], ...]:
+    """Per finding row, the diseases an asserted 'is diagnostic of' axiom says it proves, each with the candidate
+    columns of the disease and its subtypes."""
+    found: dict[int, set[str]] = {}
+    for e in kb.asserted:
+        if e.relation == "diagnostic" and e.disease in col and e.finding in rows:
+            found.setdefault(rows[e.finding], set()).add(e.disease)
+    out: list[tuple[tuple[str, tuple[int, ...]], ...]] = [() for _ in range(n_f)]
+    for i, diseases in found.items():
+        out[i] = tuple(
+            (d, tuple(sorted(j for c, j in col.items() if c == d or d in kb.ancestors.get(c, ()))))
+            for d in sorted(diseases)
+        )
+    return tuple(out)
+
+
+def _families(kb: KnowledgeBase, col: Mapping[str, int]) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """The candidates grouped under their roots (union of the families a candidate reaches), in column order."""
+
+    def is_root(a: str) -> bool:
+        return not (kb.ancestors.get(a, frozenset()) & col.keys())
+
+    group = {d: d for d in col}
+
+    def find(d: str) -> str:
+        while group[d] != d:
+            d = group[d]
+        return d
+
+    for d in sorted(col):
+        for r in sorted(a for a in kb.ancestors.get(d, ()) if a in col and is_root(a)):
+            a, b = sorted((find(d), find(r)))
+            group[b] = a
+    members: dict[str, list[str]] = {}
+    for d in sorted(col):
+        members.setdefault(find(d), []).append(d)
+    out = []
+    for ms in members.values():
+        roots = sorted(col[d] for d in ms if is_root(d))
+        out.append((tuple(roots), tuple(sorted(col[d] for d in ms))))
+    return tuple(sorted(out))
 
 
 def _row(model: Model, iri: str) -> int:
@@ -361,12 +421,133 @@ def score(model: Model, present: Sequence[int], absent: Sequence[int]) -> np.nda
     return s
 
 
-def shared_ranks(sorted_scores: Sequence[float]) -> list[int]:
-    """1-based ranks of scores sorted from best to worst, equal scores sharing the rank ("1, 2, 2, 4")."""
+def shared_ranks(sorted_scores: Sequence[object]) -> list[int]:
+    """1-based ranks of scores (or ranking keys) sorted from best to worst, equal ones sharing the rank
+    ("1, 2, 2, 4")."""
     out: list[int] = []
     for k, v in enumerate(sorted_scores):
         out.append(out[-1] if k and v == sorted_scores[k - 1] else k + 1)
     return out
+
+
+#: One proven diagnosis of a case: (the disease the axiom names, the present finding rows that prove it, the column
+#: of its best-scoring candidate -- the disease itself or a subtype -- which carries the proof in the ranking).
+Proof = tuple[str, tuple[int, ...], int]
+
+
+def case_proofs(model: Model, present: Sequence[int], s: np.ndarray) -> list[Proof]:
+    """The diseases proven by a present finding ('is diagnostic of'), best first: a disease whose every candidate is
+    excluded is not proven, and a proven disease that is a superclass of another proven one is implied by it."""
+    if not model.proves:
+        return []
+    by: dict[str, list[int]] = {}
+    cols_of: dict[str, list[int]] = {}
+    for i in present:
+        for d, cols in model.proves[i]:
+            ok = [j for j in cols if s[j] > LOG_EXCLUDED / 2]
+            if ok:
+                by.setdefault(d, []).append(i)
+                cols_of[d] = ok
+    if not by:
+        return []
+    anc = model.kb.ancestors
+    out = []
+    for d in sorted(by):
+        if any(d in anc.get(o, ()) for o in by if o != d):
+            continue
+        best = min(cols_of[d], key=lambda j: (-float(s[j]), int(model.tiebreak[j])))
+        out.append((d, tuple(by[d]), best))
+    out.sort(key=lambda x: (-float(s[x[2]]), int(model.tiebreak[x[2]])))
+    return out
+
+
+def lifted_of(model: Model, proofs: Sequence[Proof]) -> np.ndarray:
+    """Per candidate: does it carry a proof in the ranking (proven diagnoses rank above the unproven)?"""
+    out = np.zeros(len(model.candidates), dtype=bool)
+    for _, _, j in proofs:
+        out[j] = True
+    return out
+
+
+def _coexist(model: Model, a: Proof, b: Proof) -> bool:
+    kb = model.kb
+    xs = {a[0], model.candidates[a[2]]}
+    ys = {b[0], model.candidates[b[2]]}
+    return any(kb.can_coexist(x, y) for x in xs for y in ys)
+
+
+_COUNT = {2: "two", 3: "three", 4: "four"}
+
+
+def proven_of(model: Model, proofs: Sequence[Proof]) -> tuple[list[dict[str, Any]], str]:
+    """The ``proven`` list of a result and its ``proven_note`` (``docs/diagnosis.md``, rule 4)."""
+    kb = model.kb
+    items = []
+    parts = []
+    for d, rows_, j in proofs:
+        by = [model.finding_names[i] for i in rows_]
+        items.append(
+            {
+                "id": kb.curie(d),
+                "label": kb.label(d),
+                "by": by,
+                "most_likely": {"id": model.curies[j], "label": model.names[j]},
+            }
+        )
+        form = "" if model.candidates[j] == d else f", most likely {model.names[j]}"
+        parts.append(f"{kb.label(d)} (by {', '.join(by)}{form})")
+    if not proofs:
+        return items, ""
+    if len(proofs) == 1:
+        return items, "proven: " + parts[0]
+    n = _COUNT.get(len(proofs), str(len(proofs)))
+    pairs = [(a, b) for k, a in enumerate(proofs) for b in proofs[k + 1 :]]
+    if all(_coexist(model, a, b) for a, b in pairs):
+        both = "both stand; the ranking's probabilities do not split them"
+        return items, f"{n} proven diagnoses that can coexist ({both}): " + "; ".join(parts)
+    return items, f"{n} proven diagnoses not declared to coexist (recheck the proofs): " + "; ".join(parts)
+
+
+def families_of(model: Model, post: np.ndarray) -> list[dict[str, Any]]:
+    """Each family's probability (the sum over its members, each candidate counted once) and its members, best
+    first (``docs/diagnosis.md``, rule 5)."""
+    out = []
+    for roots, members in model.families:
+        ms = sorted(members, key=lambda j: (-float(post[j]), int(model.tiebreak[j])))
+        total = float(post[list(members)].sum())
+        out.append(
+            (
+                -total,
+                int(model.tiebreak[roots[0]]),
+                {
+                    "id": model.curies[roots[0]],
+                    "label": " / ".join(model.names[r] for r in roots),
+                    "probability": round(total, 6),
+                    "members": [
+                        {"id": model.curies[j], "label": model.names[j], "probability": round(float(post[j]), 6)}
+                        for j in ms
+                    ],
+                },
+            )
+        )
+    out.sort(key=lambda x: (x[0], x[1]))
+    return [x[2] for x in out]
+
+
+def fit_of(s: np.ndarray, proofs: Sequence[Proof]) -> dict[str, Any]:
+    """Whether any modelled disease fits the case (``docs/diagnosis.md``, rule 6)."""
+    best = float(s.max()) if len(s) else LOG_EXCLUDED
+    return {
+        "none_fits": not proofs and best < NONE_FITS_LOG10_LR,
+        "best_log10_lr": round(best, 4),
+        "threshold": NONE_FITS_LOG10_LR,
+    }
+
+
+def summary_of(model: Model, s: np.ndarray, post: np.ndarray, proofs: Sequence[Proof]) -> dict[str, Any]:
+    """The keys of a result beside the differential: ``proven``, ``proven_note``, ``families``, ``fit``."""
+    proven, note = proven_of(model, proofs)
+    return {"proven": proven, "proven_note": note, "families": families_of(model, post), "fit": fit_of(s, proofs)}
 
 
 def diagnose(
@@ -386,10 +567,13 @@ def diagnose(
     s = np.round(s, 9)
     post = np.power(10.0, s - s.max()) if len(s) else s
     post = post / post.sum() if len(s) else post
-    order = np.lexsort((model.tiebreak, -s))
+    proofs = case_proofs(model, pres, s)
+    lifted = lifted_of(model, proofs)
+    order = np.lexsort((model.tiebreak, -s, ~lifted))
     shown = order[: max(0, top)]
     differential = []
-    for rank, j in zip(shared_ranks(s[shown].tolist()), shown.tolist(), strict=True):
+    keys = list(zip(lifted[shown].tolist(), s[shown].tolist(), strict=True))
+    for rank, j in zip(shared_ranks(keys), shown.tolist(), strict=True):
         for_items: list[dict[str, Any]] = []
         against: list[dict[str, Any]] = []
         for rows_, mat, observed in ((pres, model.log_pos, "present"), (abse, model.log_neg, "absent")):
@@ -413,7 +597,7 @@ def diagnose(
             }
         )
     tests = next_tests(model, post, [*pres, *abse], k=k_next, n=n_next) if n_next > 0 else []
-    return {"case": case_id, "differential": differential, "next_tests": tests}
+    return {"case": case_id, "differential": differential, **summary_of(model, s, post, proofs), "next_tests": tests}
 
 
 def lr_table(model: Model, finding: str) -> dict[str, tuple[float, float]]:

@@ -109,21 +109,46 @@ def _sums(table: np.ndarray, rows: Sequence[Sequence[int]]) -> np.ndarray:
     return acc
 
 
-def rank_chunk(
-    model: dg.Model, pres: Sequence[Sequence[int]], abse: Sequence[Sequence[int]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rounded scores, posterior, ranking) of each case (rows of the returned arrays), as
+class Ranked:
+    """What :func:`rank_chunk` computes for a chunk: per case (rows) the rounded scores, the posterior, the ranking,
+    which candidates carry a proof, and the proofs themselves (:func:`calcgraph.diagnose.case_proofs`)."""
+
+    __slots__ = ("lifted", "order", "post", "proofs", "s")
+
+    def __init__(
+        self, s: np.ndarray, post: np.ndarray, order: np.ndarray, lifted: np.ndarray, proofs: list[list[dg.Proof]]
+    ) -> None:
+        self.s, self.post, self.order, self.lifted, self.proofs = s, post, order, lifted, proofs
+
+    def ranks(self, n_top: int) -> list[list[int]]:
+        """The shared ranks of each case's first ``n_top`` candidates (as :func:`~calcgraph.diagnose.diagnose`)."""
+        top = self.order[:, :n_top]
+        s = np.take_along_axis(self.s, top, axis=1).tolist()
+        lifted = np.take_along_axis(self.lifted, top, axis=1).tolist()
+        return [dg.shared_ranks(list(zip(a, b, strict=True))) for a, b in zip(lifted, s, strict=True)]
+
+
+def rank_chunk(model: dg.Model, pres: Sequence[Sequence[int]], abse: Sequence[Sequence[int]]) -> Ranked:
+    """Rounded scores, posterior, proofs and ranking of each case (rows of the arrays), as
     :func:`~calcgraph.diagnose.diagnose` computes them for one case."""
     n_d = len(model.candidates)
     s = np.zeros((len(pres), n_d)) + _sums(model.log_pos, pres)
     s = s + _sums(model.log_neg, abse)
     s = np.round(s, 9)
+    lifted = np.zeros(s.shape, dtype=bool)
     if n_d == 0:
-        return s, s, np.zeros(s.shape, dtype=np.intp)
+        return Ranked(s, s, np.zeros(s.shape, dtype=np.intp), lifted, [[] for _ in pres])
     post = np.power(10.0, s - s.max(axis=1, keepdims=True))
     post = post / post.sum(axis=1, keepdims=True)
-    order = np.lexsort((np.broadcast_to(model.tiebreak, s.shape), -s), axis=-1)
-    return s, post, order
+    proving = model.proves
+    proofs: list[list[dg.Proof]] = []
+    for c, rows in enumerate(pres):
+        found = dg.case_proofs(model, rows, s[c]) if proving and any(proving[i] for i in rows) else []
+        for _, _, j in found:
+            lifted[c, j] = True
+        proofs.append(found)
+    order = np.lexsort((np.broadcast_to(model.tiebreak, s.shape), -s, ~lifted), axis=-1)
+    return Ranked(s, post, order, lifted, proofs)
 
 
 def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -268,12 +293,12 @@ def diagnose_chunk(
     ids = [c[0] for c in cases]
     pres = [c[1] for c in cases]
     abse = [c[2] for c in cases]
-    s, post, order = rank_chunk(model, pres, abse)
+    ranked = rank_chunk(model, pres, abse)
+    s, post, order = ranked.s, ranked.post, ranked.order
     n_top = max(0, min(top, s.shape[1]))
     tops = order[:, :n_top].tolist()
-    shown = np.take_along_axis(s, order[:, :n_top], axis=1)
-    scores = spelled(shown, 4)
-    shown_l = shown.tolist()
+    scores = spelled(np.take_along_axis(s, order[:, :n_top], axis=1), 4)
+    all_ranks = ranked.ranks(n_top)
     probs = spelled(np.take_along_axis(post, order[:, :n_top], axis=1), 6)
     tests = (
         next_tests_chunk(model, post, [[*p, *a] for p, a in zip(pres, abse, strict=True)], k_next, n_next)
@@ -289,8 +314,7 @@ def diagnose_chunk(
         rows_for = [for_pos[i] for i in p_rows] + [for_neg[i] for i in a_rows]
         rows_against = [against_pos[i] for i in p_rows] + [against_neg[i] for i in a_rows]
         entries = []
-        ranks = dg.shared_ranks(shown_l[c])  # on the unrounded-for-display scores, as diagnose() ranks
-        for rank, j, sc, pr in zip(ranks, tops[c], scores[c], probs[c], strict=True):
+        for rank, j, sc, pr in zip(all_ranks[c], tops[c], scores[c], probs[c], strict=True):
             fors = [x for r in rows_for if (x := r[j]) is not None]
             against = [x for r in rows_against if (x := r[j]) is not None]
             if len(fors) > 1:
@@ -308,8 +332,9 @@ def diagnose_chunk(
                     b",".join([x[1] for x in against]),
                 )
             )
+        extra = orjson.dumps(dg.summary_of(model, s[c], post[c], ranked.proofs[c]))[1:-1]
         out.append(
-            b'{"case":%s,"differential":[%s],"next_tests":%s}'
-            % (orjson.dumps(case_id), b",".join(entries), orjson.dumps(tests[c]))
+            b'{"case":%s,"differential":[%s],%s,"next_tests":%s}'
+            % (orjson.dumps(case_id), b",".join(entries), extra, orjson.dumps(tests[c]))
         )
     return out

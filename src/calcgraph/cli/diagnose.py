@@ -57,14 +57,47 @@ def _fmt_item(it: dict[str, Any]) -> str:
     return f"{it['finding']}{absent}: LR {it['lr']:g} [{it['relation']}{inh}; {it['figures']}{src}]"
 
 
+def render_families(result: dict[str, Any], shown: int = 5, members: int = 4) -> list[str]:
+    """The family view of a result: "CPPD 0.570: pseudogout 0.300, ..." for the leading families."""
+    lines = []
+    for fam in [f for f in result.get("families", []) if f["probability"] >= 0.001][:shown]:
+        line = f"  {fam['label']} {fam['probability']:.3f}"
+        ms = fam["members"]
+        if len(ms) > 1:
+            parts = [f"{m['label']} {m['probability']:.3f}" for m in ms[:members]]
+            line += ": " + ", ".join(parts) + (", ..." if len(ms) > members else "")
+        lines.append(line)
+    return ["families (probability over their members, each disease counted once):", *lines] if lines else []
+
+
+def render_verdict(result: dict[str, Any]) -> list[str]:
+    """The proven diagnoses and the none-fits signal, for the head of the text output."""
+    lines = []
+    if result.get("proven_note"):
+        lines.append(result["proven_note"])
+    fit = result.get("fit") or {}
+    if fit.get("none_fits"):
+        lines.append(
+            f"none of the modelled diseases fits well: best log10 LR {fit['best_log10_lr']:.2f} is below "
+            f"{fit['threshold']:g}; consider a disease outside the model"
+        )
+    return lines
+
+
 def render_table(result: dict[str, Any]) -> str:
-    lines = [f"case {result['case']}", f"{'rank':>4}  {'prob':>7}  {'log10 LR':>8}  disease"]
+    lines = [f"case {result['case']}", *render_verdict(result)]
+    lines.append(f"{'rank':>4}  {'prob':>7}  {'log10 LR':>8}  disease")
+    proven = {p["most_likely"]["id"] for p in result.get("proven", [])}
     for d in result["differential"]:
-        lines.append(f"{d['rank']:>4}  {d['probability']:>7.3f}  {d['score']:>8.3f}  {d['label']} ({d['id']})")
+        mark = " [proven]" if d["id"] in proven else ""
+        lines.append(
+            f"{d['rank']:>4}  {d['probability']:>7.3f}  {d['score']:>8.3f}  {d['label']} ({d['id']}){mark}"
+        )
         for it in d["for"]:
             lines.append(f"{'':25}+ {_fmt_item(it)}")
         for it in d["against"]:
             lines.append(f"{'':25}- {_fmt_item(it)}")
+    lines += render_families(result)
     if result["next_tests"]:
         lines.append("next tests (expected information gain over the leading candidates, bits):")
         for t in result["next_tests"]:
