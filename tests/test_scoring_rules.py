@@ -360,3 +360,117 @@ def test_an_infection_proven_case_without_crystals_ranks_septic_arthritis_first(
     assert labels(r)[0] == "septic arthritis" and r["differential"][0]["rank"] == 1
     assert r["differential"][1]["rank"] == 2
     assert r["proven_note"] == "proven: septic arthritis (by positive synovial fluid culture)"
+
+
+# --- the review's cases (content review 2026-12, section 5.2) ----------------------------------------------------
+
+
+def test_typical_knee_osteoarthritis_without_crystals(kg: KnowledgeGraph) -> None:
+    """Review c7: 72 F, knee pain, osteophytes, subchondral cysts; chondrocalcinosis, crystals, flares, CRP absent."""
+    case = {
+        "id": "knee-oa",
+        "age": 72,
+        "sex": "female",
+        "present": ["joint pain", "knee involvement", "osteophytes", "subchondral cysts"],
+        "absent": [
+            "chondrocalcinosis on imaging",
+            "calcium pyrophosphate crystals in synovial fluid",
+            "acute arthritis episodes",
+            "elevated C-reactive protein",
+        ],
+    }
+    r = run(kg, case)
+    assert labels(r)[0] == "osteoarthritis" and r["differential"][1]["rank"] == 2
+    assert r["families"][0]["label"] == "osteoarthritis" and r["proven"] == [] and not r["fit"]["none_fits"]
+
+
+def test_diabetic_charcot_foot(kg: KnowledgeGraph) -> None:
+    """Review c9: sensory neuropathy, destructive arthropathy, swelling, diabetes; syphilis serology negative."""
+    case = {
+        "id": "charcot-foot",
+        "age": 58,
+        "sex": "male",
+        "present": [
+            "sensory neuropathy",
+            "severe destructive arthropathy",
+            "joint swelling",
+            "diabetes mellitus",
+            "ankle involvement",
+        ],
+        "absent": ["abnormal syphilis serology"],
+    }
+    r = run(kg, case)
+    assert labels(r)[0] == "neuropathic arthropathy"
+    charcot = entry(r, "neuropathic arthropathy")
+    assert all(x["finding"] != "abnormal syphilis serology" or x["lr"] > 0.5 for x in charcot["against"])
+
+
+def test_jdm_calcinosis_in_a_girl(kg: KnowledgeGraph) -> None:
+    """Review c6: 10 F, Gottron's papules, heliotrope rash, weakness, calcinosis on X-ray, chalky discharge, normal
+    labs. Scrotal calcinosis is impossible; the dermatomyositis findings do not count against the dystrophic
+    calcinosis that dermatomyositis can cause (rule 7)."""
+    case = {
+        "id": "jdm-calcinosis",
+        "age": 10,
+        "sex": "female",
+        "present": [
+            "Gottron's papules",
+            "heliotrope rash",
+            "proximal muscle weakness",
+            "soft-tissue calcification on radiograph",
+            "chalky white discharge from skin lesions",
+            "normal serum calcium and phosphate",
+            "childhood onset",
+        ],
+    }
+    r = run(kg, case)
+    assert entry(r, "idiopathic scrotal calcinosis")["probability"] == 0.0
+    assert labels(r).index("dermatomyositis") < 2
+    dystrophic = entry(r, "dystrophic calcinosis cutis")
+    assert not any(x["finding"] in ("Gottron's papules", "heliotrope rash") for x in dystrophic["against"])
+    assert labels(r).index("dystrophic calcinosis cutis") < 5
+    table = lr_table(kg.model, kg.index.resolve("Gottron's papules"))
+    assert table["dystrophic calcinosis cutis"] == (1.0, 1.0) and table["pilomatricoma"][0] < 1
+
+
+def test_dialysis_patient_without_livedo_or_necrosis(kg: KnowledgeGraph) -> None:
+    """Review c5: dialysis, periarticular calcified masses, raised phosphate, PTH and Ca x P, normal calcium, no
+    livedo, no necrosis: metastatic calcinosis, not calciphylaxis."""
+    case = {
+        "id": "dialysis-masses",
+        "age": 55,
+        "sex": "male",
+        "present": [
+            "end-stage renal disease on dialysis",
+            "deep periarticular calcified masses",
+            "hyperphosphataemia",
+            "elevated parathyroid hormone",
+            "elevated calcium-phosphate product",
+        ],
+        "absent": ["painful livedo racemosa", "necrotic skin ulcers", "hypercalcaemia"],
+    }
+    r = run(kg, case)
+    top = [d["label"] for d in r["differential"] if d["rank"] == 1]
+    assert "metastatic calcinosis cutis" in top and "calciphylaxis" not in top
+    assert entry(r, "calciphylaxis")["probability"] < 0.1
+    assert r["families"][0]["label"] == "calcinosis cutis"
+    members = {m["label"]: m["probability"] for m in r["families"][0]["members"]}
+    assert members["secondary tumoral calcinosis of chronic kidney disease"] == members["metastatic calcinosis cutis"]
+
+
+def test_crowned_dens_with_and_without_ct(kg: KnowledgeGraph) -> None:
+    """Review c3/c3c: 80 F, neck pain with fever, raised CRP and ESR; then the CT shows calcification of the dens."""
+    case = {
+        "id": "crowned-dens",
+        "age": 80,
+        "sex": "female",
+        "present": ["neck pain with fever", "elevated C-reactive protein", "elevated erythrocyte sedimentation rate"],
+    }
+    before = kg.diagnose_dict(case, top=1000, next_tests=5)
+    assert "crowned dens syndrome" in labels(before)[:3]
+    assert any("dens" in t["label"] for t in before["next_tests"][:3])  # imaging of the dens is the next test
+    after = run(kg, {**case, "present": [*case["present"], "calcification around the dens on CT"]})
+    assert labels(after)[0] == "crowned dens syndrome" and after["differential"][1]["rank"] == 2
+    cds = entry(after, "crowned dens syndrome")
+    assert cds["probability"] > entry(before, "crowned dens syndrome")["probability"]
+    assert entry(after, "polymyalgia rheumatica")["probability"] < 0.05  # no longer tied with PMR (review c3c)

@@ -17,6 +17,7 @@ Per (finding, disease) the likelihood ratios come from the effective evidence of
   F is neutral for D (LR 1): evidence that proves E says nothing against D (CPP crystals do not exclude septic
   arthritis; seed 000, ``domain.md`` section 3.3); the same holds for an 'argues against' axiom without figures (a
   sourced frequency stands);
+* causes: a finding of a disease C that 'can cause' the calcinosis S is neutral for S when S has no axiom for it;
 * HPO frequency classes: *excluded* present or *obligate* absent make D impossible (``LOG_EXCLUDED``); the other
   classes give P(F|D) as the middle of their HPO range (``FREQUENCY_CLASS_P``);
 * equal scores share a rank (:func:`shared_ranks`); within a tie candidates are listed by label.
@@ -261,6 +262,28 @@ def build_model(kb: KnowledgeBase) -> Model:
                 details[(i, j)] = Detail(
                     "neutral: can coexist with " + ", ".join(kb.label(x) for x in partners), "LR 1 (coexistence)"
                 )
+    # causes: F says nothing against S if it points to a disease C that can cause S (a finding of dermatomyositis is
+    # expected in the dystrophic calcinosis it causes; un-annotated it would count as noise against it)
+    caused: dict[str, list[str]] = {}
+    for c, s_ in sorted(kb.causes):
+        caused.setdefault(c, []).append(s_)
+    for (f, c), e in sorted(kb.effective.items()):
+        if not e.positive or c not in caused:
+            continue
+        i = rows[f]
+        for s_ in caused[c]:
+            j = col[s_]
+            if (f, s_) in kb.effective or (i, j) in details:
+                continue
+            causing = sorted(
+                x for x in caused if s_ in caused[x] and (f, x) in kb.effective and kb.effective[(f, x)].positive
+            )
+            lr_pos[i, j] = lr_neg[i, j] = 1.0
+            p[i, j] = background[i]
+            details[(i, j)] = Detail(
+                "neutral: points to " + ", ".join(kb.label(x) for x in causing) + ", which can cause it",
+                "LR 1 (cause)",
+            )
     proves = _proofs(kb, col, rows, n_f)
     families = _families(kb, col)
     # listing order within a tie only (the rank is shared, see shared_ranks): by label, then IRI

@@ -125,6 +125,7 @@ SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc (GROUP_CONCAT(DISTINCT STR(?x); 
 )
 
 _Q_COEXIST = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000026 ?b }"
+_Q_CAUSES = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000023 ?b }"
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ class KnowledgeBase:
     coexist: frozenset[tuple[str, str]]
     """Ordered pairs of candidates that can coexist (symmetric, inherited downwards)."""
     source: str = ""
+    causes: frozenset[tuple[str, str]] = frozenset()
+    """Ordered pairs (C, S) of candidates where C 'can cause' S (inherited downwards on both sides: a subtype of C
+    causes what C causes, and a subtype of S is caused by what causes S)."""
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, iri)
@@ -358,6 +362,14 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         if x != y
         and any((a, b) in asserted_pairs for a in {x, *ancestors.get(x, ())} for b in {y, *ancestors.get(y, ())})
     }
+    cause_pairs = {(r["a"].value, r["b"].value) for r in _select(store, _Q_CAUSES)}
+    causes = {
+        (x, y)
+        for x in candidates
+        for y in candidates
+        if x != y
+        and any((a, b) in cause_pairs for a in {x, *ancestors.get(x, ())} for b in {y, *ancestors.get(y, ())})
+    }
     return KnowledgeBase(
         labels=MappingProxyType(labels),
         parents=MappingProxyType(frozen_parents),
@@ -368,6 +380,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         effective=MappingProxyType(effective),
         coexist=frozenset(coexist),
         source=source,
+        causes=frozenset(causes),
     )
 
 
