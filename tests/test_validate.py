@@ -212,3 +212,12 @@ def test_a_miss_carries_its_reason_and_the_report_lists_uncovered_diseases() -> 
     assert "  - reason: 'f' favours a" in text and "without a validation case (2): a, c" in text
     md = format_markdown(s)
     assert md.startswith("# Validation on published cases") and "## misses (1)" in md and "| b | 1 | 0 | 1 |" in md
+
+
+def test_the_report_counts_none_fits_on_both_sides() -> None:
+    cases = [vc("a", cid="m1"), vc("a", cid="m2"), vc(NOT_MODELLED, cid="x1")]
+    flags = {"m1": True, "m2": False, "x1": True}
+    rs = run(cases, lambda case: result(("a", 1.0), ("b", 0.0), none_fits=flags[case["id"]]), {})
+    s = summarise(rs)
+    assert s["false_none_fits"] == ["m1"] and s["not_modelled"][0]["none_fits"] is True
+    assert "1 of 1 flagged; modelled cases wrongly flagged 'none fits': 1 of 2 (m1)" in format_text(s)

@@ -331,6 +331,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         "calibration": calibration(modelled),
         "misses": misses,
         "not_covered": sorted(candidates - named),
+        "false_none_fits": sorted(r.case.id for r in modelled if r.none_fits),
         "not_modelled": [
             {
                 "id": r.case.id,
@@ -399,7 +400,13 @@ def format_text(s: Mapping[str, Any]) -> str:
             f"ranked diseases without a validation case ({len(s['not_covered'])}): {', '.join(s['not_covered'])}",
         ]
     if s["not_modelled"]:
-        out += ["", "diseases outside the model (right when the result says none fits):"]
+        fits = sum(bool(m["none_fits"]) for m in s["not_modelled"])
+        out += [
+            "",
+            f"diseases outside the model (right when the result says none fits): {fits} of {len(s['not_modelled'])} "
+            f"flagged; modelled cases wrongly flagged 'none fits': {len(s.get('false_none_fits', []))} of "
+            f"{s['modelled']}" + (f" ({', '.join(s['false_none_fits'])})" if s.get("false_none_fits") else ""),
+        ]
         for m in s["not_modelled"]:
             flag = {True: "none fits: yes", False: "none fits: no", None: "no none-fits signal"}[m["none_fits"]]
             out.append(
