@@ -85,6 +85,25 @@ class Diagnosis:
         """The result as the JSON object ``calcgraph diagnose --format json`` prints."""
         return json.loads(json.dumps(self.data))
 
+    @property
+    def proven(self) -> tuple[dict[str, Any], ...]:
+        """The diseases a definitive finding proves (``docs/diagnosis.md``, clinical rule 4)."""
+        return tuple(self.data.get("proven", ()))
+
+    @property
+    def proven_note(self) -> str:
+        return str(self.data.get("proven_note", ""))
+
+    @property
+    def families(self) -> tuple[dict[str, Any], ...]:
+        """The families of candidates with their summed probability and members (clinical rule 5)."""
+        return tuple(self.data.get("families", ()))
+
+    @property
+    def none_fits(self) -> bool:
+        """True when no modelled disease fits the case well (clinical rule 6)."""
+        return bool((self.data.get("fit") or {}).get("none_fits", False))
+
     def _repr_html_(self) -> str:
         rows = [(c.rank, f"{c.probability:.3f}", f"{c.score:.3f}", c.label, c.id) for c in self.differential]
         out = _table(["rank", "probability", "log10 LR", "disease", "id"], rows, f"case {self.case}")

@@ -531,25 +531,46 @@ def proven_of(model: Model, proofs: Sequence[Proof]) -> tuple[list[dict[str, Any
     return items, f"{n} proven diagnoses not declared to coexist (recheck the proofs): " + "; ".join(parts)
 
 
-def families_of(model: Model, post: np.ndarray) -> list[dict[str, Any]]:
+def family_sums(model: Model, post: np.ndarray) -> np.ndarray:
+    """Each family's probability for a posterior (1-d) or a chunk of them (2-d, cases in rows): its members' posteriors
+    added one by one in column order, so that one case and a chunk give the same floats."""
+    out = np.zeros((*post.shape[:-1], len(model.families)))
+    for k, (_, members) in enumerate(model.families):
+        acc = post[..., members[0]]
+        for j in members[1:]:
+            acc = acc + post[..., j]
+        out[..., k] = acc
+    return out
+
+
+def families_of(model: Model, post: np.ndarray, order: np.ndarray | None = None) -> list[dict[str, Any]]:
     """Each family's probability (the sum over its members, each candidate counted once) and its members, best
-    first (``docs/diagnosis.md``, rule 5)."""
+    first (``docs/diagnosis.md``, rule 5). ``order``: the candidates by (-posterior, tiebreak), if known."""
+    p = post.tolist()
+    sums = []
+    for _, members in model.families:  # family_sums, in Python floats: the same IEEE additions in the same order
+        acc = p[members[0]]
+        for j in members[1:]:
+            acc += p[j]
+        sums.append(acc)
+    if order is None:
+        order = np.lexsort((model.tiebreak, -post))
+    pos = [0] * len(p)
+    for k, j in enumerate(order.tolist()):
+        pos[j] = k
+    curies, names, tiebreak = model.curies, model.names, model.tiebreak
     out = []
-    for roots, members in model.families:
-        ms = sorted(members, key=lambda j: (-float(post[j]), int(model.tiebreak[j])))
-        total = float(post[list(members)].sum())
+    for k, (roots, members) in enumerate(model.families):
+        ms = sorted(members, key=pos.__getitem__)
         out.append(
             (
-                -total,
-                int(model.tiebreak[roots[0]]),
+                -sums[k],
+                int(tiebreak[roots[0]]),
                 {
-                    "id": model.curies[roots[0]],
-                    "label": " / ".join(model.names[r] for r in roots),
-                    "probability": round(total, 6),
-                    "members": [
-                        {"id": model.curies[j], "label": model.names[j], "probability": round(float(post[j]), 6)}
-                        for j in ms
-                    ],
+                    "id": curies[roots[0]],
+                    "label": " / ".join(names[r] for r in roots),
+                    "probability": round(sums[k], 6),
+                    "members": [{"id": curies[j], "label": names[j], "probability": round(p[j], 6)} for j in ms],
                 },
             )
         )

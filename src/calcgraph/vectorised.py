@@ -242,6 +242,21 @@ class _Fragments:
             b',"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name)
             for cur, name in zip(model.curies, model.names, strict=True)
         ]
+        # families (calcgraph.diagnose.families_of): the head of each family's and each member's object
+        self.member_head = [
+            b'{"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name) + b',"probability":'
+            for cur, name in zip(model.curies, model.names, strict=True)
+        ]
+        self.family_head = [
+            b'{"id":'
+            + orjson.dumps(model.curies[roots[0]])
+            + b',"label":'
+            + orjson.dumps(" / ".join(model.names[r] for r in roots))
+            + b',"probability":'
+            for roots, _ in model.families
+        ]
+        self.family_members = [np.array(members, dtype=np.intp) for _, members in model.families]
+        self.family_tiebreak = np.array([model.tiebreak[roots[0]] for roots, _ in model.families], dtype=np.int64)
 
     def _cells(self, table: np.ndarray, observed: str) -> tuple[list[list[Cell | None]], list[list[Cell | None]]]:
         fors: list[list[Cell | None]] = []
@@ -308,6 +323,17 @@ def diagnose_chunk(
     frag = _fragments(model)
     (for_pos, for_neg), (against_pos, against_neg) = frag.cells
     head = frag.head
+    # families: the sums and orders of calcgraph.diagnose.families_of for the whole chunk
+    f_head, m_head = frag.family_head, frag.member_head
+    sums = dg.family_sums(model, post)
+    fam_order = np.lexsort((np.broadcast_to(frag.family_tiebreak, sums.shape), -sums), axis=-1).tolist()
+    fam_tok = spelled(sums, 6)
+    post_tok = spelled(post, 6)
+    member_order = []
+    for members in frag.family_members:
+        sub = post[:, members]
+        by = np.lexsort((np.broadcast_to(model.tiebreak[members], sub.shape), -sub), axis=-1)
+        member_order.append(members[by].tolist())
     out = []
     for c, case_id in enumerate(ids):
         p_rows, a_rows = pres[c], abse[c]
@@ -332,7 +358,17 @@ def diagnose_chunk(
                     b",".join([x[1] for x in against]),
                 )
             )
-        extra = orjson.dumps(dg.summary_of(model, s[c], post[c], ranked.proofs[c]))[1:-1]
+        proven, note = dg.proven_of(model, ranked.proofs[c])
+        families = []
+        for k in fam_order[c]:
+            body = b",".join([m_head[j] + post_tok[c][j] + b"}" for j in member_order[k][c]])
+            families.append(f_head[k] + fam_tok[c][k] + b',"members":[' + body + b"]}")
+        extra = b'"proven":%s,"proven_note":%s,"families":[%s],"fit":%s' % (
+            orjson.dumps(proven),
+            orjson.dumps(note),
+            b",".join(families),
+            orjson.dumps(dg.fit_of(s[c], ranked.proofs[c])),
+        )
         out.append(
             b'{"case":%s,"differential":[%s],%s,"next_tests":%s}'
             % (orjson.dumps(case_id), b",".join(entries), extra, orjson.dumps(tests[c]))
