@@ -474,3 +474,18 @@ def test_crowned_dens_with_and_without_ct(kg: KnowledgeGraph) -> None:
     cds = entry(after, "crowned dens syndrome")
     assert cds["probability"] > entry(before, "crowned dens syndrome")["probability"]
     assert entry(after, "polymyalgia rheumatica")["probability"] < 0.05  # no longer tied with PMR (review c3c)
+
+
+def test_childhood_onset_excludes_polymyalgia_rheumatica(kg: KnowledgeGraph) -> None:
+    """PMR is classified only from age 50 (2012 EULAR/ACR criteria): a child's aching shoulders are not PMR."""
+    case = {
+        "id": "child-shoulders",
+        "age": 9,
+        "present": ["childhood onset", "bilateral shoulder pain", "elevated C-reactive protein", "morning stiffness"],
+    }
+    r = run(kg, case)
+    pmr = entry(r, "polymyalgia rheumatica")
+    assert pmr["probability"] == 0.0
+    assert next(x for x in pmr["against"] if x["finding"] == "childhood onset")["lr"] == 0.0
+    adult = run(kg, {**case, "id": "adult", "age": 72, "present": case["present"][1:]})
+    assert labels(adult)[0] == "polymyalgia rheumatica"
