@@ -138,6 +138,28 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
+        # Dieppe 1982 (105 CPPD patients): 18 under 60, 29 men
+        (
+            "age over 60 years",
+            "is typical of",
+            "calcium pyrophosphate deposition disease",
+            "frequency",
+            "0.83",
+            "DOI:10.1136/ard.41.4.371",
+        ),
+        (
+            "male sex",
+            "is typical of",
+            "calcium pyrophosphate deposition disease",
+            "frequency",
+            "0.28",
+            "DOI:10.1136/ard.41.4.371",
+        ),
+        # Olmsted County incidence cohorts: PMR 64 % female (Raheel 2017), RA 26.9 % male (Doran 2002)
+        ("male sex", "is typical of", "polymyalgia rheumatica", "frequency", "0.36", "PMID:27768840"),
+        ("male sex", "is typical of", "rheumatoid arthritis", "frequency", "0.269", "PMID:11920397"),
+        # van de Beek 2004 (696 episodes of bacterial meningitis): fever 77 %
+        ("fever", "is typical of", "meningitis", "frequency", "0.77", "PMID:15509818"),
     ],
 )
 def test_corrected_figures_name_their_source(
