@@ -225,7 +225,7 @@ class KnowledgeGraph:
         result = diagnose(self.model, c.present, c.absent, case_id=c.id, top=top, n_next=next_tests)
         result["unused_terms"] = [u.as_dict() for u in c.unused]
         if classes:
-            result["classes"] = reasoner_classes(c, self.ontology, reasoner)
+            add_classes(result, self.model, c, reasoner_classes(c, self.ontology, reasoner))
         return result
 
     def classify(self, case: CaseLike, *, reasoner: str = "fast") -> Classification:
@@ -311,6 +311,15 @@ def list_queries() -> list[QueryInfo]:
 # ------------------------------------------------------------------------------------------------ reasoner classes
 
 
+def add_classes(result: dict[str, Any], model: Any, case: Any, classes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Put a case's inferred ``classes`` and the ``class_disagreements`` with its ranking into a diagnose result."""
+    from calcgraph.agreement import disagreements
+
+    result["classes"] = classes
+    result["class_disagreements"] = disagreements(model, case.present, case.absent, classes)
+    return result
+
+
 def reasoner_status(reasoner: str = "fast") -> str | None:
     """``None`` if the reasoner can classify a case here; otherwise why not (never raises).
 
@@ -343,7 +352,6 @@ def reasoner_classes(case: Any, ontology: Path | None = None, reasoner: str = "f
     else:
         reason = importlib.import_module("calcgraph.reason")
         (result,) = reason.classify_cases([case], reasoner, release=release)
-    return [
-        {"id": c.curie, "label": c.label, "most_specific": c.most_specific, "suggests": c.suggests_label}
-        for c in result.classes
-    ]
+    from calcgraph.agreement import class_items
+
+    return class_items(result)

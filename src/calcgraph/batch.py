@@ -153,18 +153,18 @@ class DiagnoseJob(Job):
         result = diagnose(loaded.model, case.present, case.absent, case_id=case.id, top=self.top, n_next=self.n_next)
         result["unused_terms"] = [u.as_dict() for u in case.unused]
         if self.classes:
-            result["classes"] = self.classify(case)
+            from calcgraph.api import add_classes
+
+            add_classes(result, loaded.model, case, self.classify(case))
         return result
 
     def classify(self, case: Any) -> list[dict[str, Any]]:
         """The reasoner's (or the fast classifier's) classes of ``case``, in ``diagnose --classes`` form."""
         self.ensure()
         if self._state_fast is not None:
-            c = self._state_fast.classify(case)
-            return [
-                {"id": x.curie, "label": x.label, "most_specific": x.most_specific, "suggests": x.suggests_label}
-                for x in c.classes
-            ]
+            from calcgraph.agreement import class_items
+
+            return class_items(self._state_fast.classify(case))
         from calcgraph.api import reasoner_classes
 
         return reasoner_classes(case, self.ontology, self.reasoner)
@@ -198,7 +198,11 @@ class DiagnoseJob(Job):
             try:  # then what diagnose() adds, in its order
                 tail = [b',"unused_terms":', dumps([u.as_dict() for u in case.unused]) if case.unused else b"[]"]
                 if self.classes:
-                    tail += [b',"classes":', dumps(self.classify(case))]
+                    from calcgraph.agreement import disagreements
+
+                    found = self.classify(case)
+                    tail += [b',"classes":', dumps(found)]
+                    tail += [b',"class_disagreements":', dumps(disagreements(model, case.present, case.absent, found))]
                 out[pos] = Outcome(n, value=b"".join([data[:-1], *tail, b"}"]).decode("utf-8"))
             except CalcgraphError as exc:
                 out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")

@@ -83,6 +83,10 @@ class CaseResult:
     """log10 likelihood ratio of the top-ranked candidate (an absolute fit, for a 'none fits' threshold)."""
     reason: str = ""
     """For a top-1 miss: why the rival won (the finding that separates them most, with both figures), or a tie."""
+    suggested: bool = False
+    """A defined class of the case (fast classifier) suggests a disease."""
+    disagreements: list[str] = field(default_factory=list)
+    """The classes whose suggested disease the ranking puts below third place, with why (``class_disagreements``)."""
 
 
 def load_case(path: Path) -> ValidationCase:
@@ -192,6 +196,12 @@ def evaluate_case(
     r = _evaluate(vc, result, descendants)
     diff = list(result.get("differential", ()))
     r.top_score = max(float(d["score"]) for d in diff)
+    r.suggested = any(c.get("suggests") for c in result.get("classes", ()))
+    r.disagreements = [
+        f"{x['class']['label']} suggests {x['suggests']['label']}, "
+        f"{'not ranked' if x['rank'] is None else 'ranked ' + str(x['rank'])}: {x['ranking_driven_by']}"
+        for x in result.get("class_disagreements", ())
+    ]
     return r
 
 
@@ -331,6 +341,10 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         "calibration": calibration(modelled),
         "misses": misses,
         "not_covered": sorted(candidates - named),
+        "classes_vs_ranking": {
+            "suggested": sum(r.suggested for r in results),
+            "disagree": [{"id": r.case.id, "why": r.disagreements} for r in results if r.disagreements],
+        },
         "false_none_fits": sorted(r.case.id for r in modelled if r.none_fits),
         "not_modelled": [
             {
@@ -394,6 +408,14 @@ def format_text(s: Mapping[str, Any]) -> str:
         )
         if m.get("reason"):
             out.append(f"  - reason: {m['reason']}")
+    cvr = s.get("classes_vs_ranking")
+    if cvr is not None and cvr["suggested"]:
+        out += [
+            "",
+            f"reasoner and ranking: a defined class suggests a disease in {cvr['suggested']} of {s['cases']} cases; "
+            f"the ranking puts it below third place in {len(cvr['disagree'])}" + (":" if cvr["disagree"] else ""),
+        ]
+        out += [f"- {d['id']}: {w}" for d in cvr["disagree"] for w in d["why"]]
     if s.get("not_covered"):
         out += [
             "",
@@ -521,8 +543,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(bad), file=sys.stderr)
         return 2
 
+    from calcgraph.api import reasoner_status
+
+    classes = reasoner_status("fast") is None  # the defined classes beside the ranking (fast classifier, no JVM)
+
     def rank(case: Mapping[str, Any]) -> Mapping[str, Any]:
-        return kg.diagnose_dict(dict(case), top=10_000, next_tests=0)
+        return kg.diagnose_dict(dict(case), top=10_000, next_tests=0, classes=classes)
 
     summary = summarise(run(cases, rank, descendants))
     if args.format == "json":

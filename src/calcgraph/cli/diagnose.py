@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from calcgraph.api import Loaded, load, reasoner_classes, reasoner_status
+from calcgraph.api import Loaded, add_classes, load, reasoner_classes, reasoner_status
 from calcgraph.errors import CalcgraphError, CaseError, JavaNotFoundError, UsageError
 
 # The library does the work (calcgraph.api); these names stay importable from here for existing callers.
@@ -23,7 +23,7 @@ __all__ = ["Loaded", "load", "reasoner_classes", "reasoner_status"]
 
 
 def _with_classes(
-    result: dict[str, Any], case: Any, want: bool | None, ontology: Path | None, reasoner: str = "fast"
+    result: dict[str, Any], case: Any, want: bool | None, loaded: Loaded, reasoner: str = "fast"
 ) -> dict[str, Any]:
     if want is False:
         return result
@@ -35,7 +35,7 @@ def _with_classes(
             raise UsageError(f"--classes: {why}", hint="use --no-classes")
         return result
     try:
-        result["classes"] = reasoner_classes(case, ontology, reasoner)
+        add_classes(result, loaded.model, case, reasoner_classes(case, loaded.ontology, reasoner))
     except CalcgraphError as exc:
         if want:
             raise
@@ -114,6 +114,9 @@ def render_table(result: dict[str, Any]) -> str:
             "reasoner classes: "
             + (", ".join(("*" if c["most_specific"] else "") + c["label"] for c in result["classes"]) or "(none)")
         )
+        from calcgraph.agreement import render_disagreements
+
+        lines += render_disagreements(result)
     return "\n".join(lines)
 
 
@@ -266,7 +269,7 @@ def diagnose_command(
     c = loaded.case(case, strict=strict)
     warn_unused(c)
     result = loaded.diagnose_dict(c, top=top, next_tests=n_next)
-    result = _with_classes(result, c, classes, loaded.ontology, reasoner)
+    result = _with_classes(result, c, classes, loaded, reasoner)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     elif fmt == "phenopacket":
