@@ -135,6 +135,24 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
         ),
         # Amiens 2016: 74 of 109 adults male
         ("male sex", "is typical of", "septic arthritis", "frequency", "0.68", "DOI:10.1186/s12879-016-1540-0"),
+        # Margaretten 2007 likelihood ratios: synovial WBC > 100,000 LR+ 28, > 50,000 LR+ 7.7, recent joint surgery 6.9
+        (
+            "synovial fluid leukocyte count above 100,000/mm3",
+            "is typical of",
+            "septic arthritis",
+            "lr_positive",
+            "28.0",
+            "PMID:17405973",
+        ),
+        (
+            "synovial fluid leukocyte count above 50,000/mm3",
+            "is typical of",
+            "septic arthritis",
+            "lr_positive",
+            "7.7",
+            "PMID:17405973",
+        ),
+        ("recent joint surgery", "is typical of", "septic arthritis", "lr_positive", "6.9", "PMID:17405973"),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
