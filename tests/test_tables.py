@@ -110,5 +110,20 @@ def test_a_sourced_row_reaches_the_release(tmp_path: Path) -> None:
     assert g.value(ax, FIGURE_STATUS) == Literal("sourced")
 
 
+def test_an_integral_figure_survives_the_release_round_trip(tmp_path: Path) -> None:
+    onto = _project_copy(tmp_path)
+    table = onto / "templates" / "relations-joint.tsv"
+    _append(table, {"finding": "fever", "relation": "is typical of", "disease": "polymyalgia rheumatica",
+                    "lr_positive": "28", "frequency": "1", "status": "sourced", "source": "PMID:18657999",
+                    "evidence": "an integral likelihood ratio"})
+    result = build(onto / "calcgraph-edit.ttl", onto)
+    g = Graph().parse(result.ttl, format="turtle")
+    label = {str(o): s for s, o in g.subject_objects(RDFS.label)}
+    fever, pmr = label["fever"], label["polymyalgia rheumatica"]
+    ax = next(a for a in g.subjects(OWL.annotatedSource, fever) if (a, OWL.annotatedTarget, pmr) in g)
+    assert float(g.value(ax, URIRef(CG + "0000018"))) == 1.0  # type: ignore[arg-type]
+    assert {float(o) for o in g.objects(ax, None) if isinstance(o, Literal) and str(o) == "28.0"} == {28.0}
+
+
 def test_an_empty_edit_graph_takes_no_rows() -> None:
     assert len(merge_tables(Graph(), [])) == 0

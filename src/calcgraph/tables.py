@@ -160,7 +160,12 @@ def _number(row: Row, column: str, *, probability: bool) -> Literal | None:
     if not value.is_finite() or value < 0 or (probability and value > 1) or (not probability and value == 0):
         bound = "in [0, 1]" if probability else "greater than 0"
         raise OntologySourceError(row.path, row.line, f"{column} {raw!r} must be {bound}")
-    return Literal(value, datatype=XSD.decimal)
+    # canonical xsd:decimal lexical form ("28" -> "28.0"): Turtle writes an integral decimal as 28.0, which would
+    # otherwise read back as a different term and fail the release round trip
+    lexical = format(value, "f")
+    if "." not in lexical:
+        lexical += ".0"
+    return Literal(lexical, datatype=XSD.decimal)
 
 
 def _class_index(g: Graph) -> dict[str, URIRef]:
