@@ -153,6 +153,10 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
             "PMID:17405973",
         ),
         ("recent joint surgery", "is typical of", "septic arthritis", "lr_positive", "6.9", "PMID:17405973"),
+        # Lee 2020: 39.8 % of 221 acute gout attacks normouricaemic
+        ("hyperuricaemia", "is typical of", "gout", "frequency", "0.60", "PMID:30685959"),
+        # Huang 2024: 50 of 185 hospitalised acute gout patients febrile
+        ("fever", "is typical of", "gout", "frequency", "0.27", "DOI:10.13406/j.cnki.cyxb.003447"),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
