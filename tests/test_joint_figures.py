@@ -157,6 +157,16 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
         ("hyperuricaemia", "is typical of", "gout", "frequency", "0.60", "PMID:30685959"),
         # Huang 2024: 50 of 185 hospitalised acute gout patients febrile
         ("fever", "is typical of", "gout", "frequency", "0.27", "DOI:10.13406/j.cnki.cyxb.003447"),
+        # Tang 2020: four crowned dens cases aged 67-78 (very frequent); Chang Gung: 16 of 27 spondylodiscitis men
+        (
+            "age over 60 years",
+            "is typical of",
+            "crowned dens syndrome",
+            "frequency_class",
+            "HP:0040281",
+            "PMID:32905161",
+        ),
+        ("male sex", "is typical of", "cervical spondylodiscitis", "frequency", "0.59", "PMCID:PMC6306300"),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
