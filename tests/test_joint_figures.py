@@ -167,6 +167,15 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
             "PMID:32905161",
         ),
         ("male sex", "is typical of", "cervical spondylodiscitis", "frequency", "0.59", "PMCID:PMC6306300"),
+        # 2010 ACR/EULAR RA criteria: at least one swollen joint is the entry condition
+        (
+            "joint swelling",
+            "is typical of",
+            "rheumatoid arthritis",
+            "frequency_class",
+            "HP:0040281",
+            "DOI:10.1002/art.27584",
+        ),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
