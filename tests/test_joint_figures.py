@@ -176,6 +176,8 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
             "HP:0040281",
             "DOI:10.1002/art.27584",
         ),
+        # Osteoarthritis Initiative knee OA cohort: 577 of 1327 men
+        ("male sex", "is typical of", "osteoarthritis", "frequency", "0.43", "PMCID:PMC6284324"),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
