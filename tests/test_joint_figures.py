@@ -178,6 +178,16 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
         ),
         # Osteoarthritis Initiative knee OA cohort: 577 of 1327 men
         ("male sex", "is typical of", "osteoarthritis", "frequency", "0.43", "PMCID:PMC6284324"),
+        # Dieppe 1982 across CPPD phenotypes, on the subtype rows that shadowed the umbrella
+        ("age over 60 years", "is typical of", "pseudogout", "frequency", "0.83", "DOI:10.1136/ard.41.4.371"),
+        (
+            "age over 60 years",
+            "is typical of",
+            "pseudo-rheumatoid CPPD",
+            "frequency",
+            "0.83",
+            "DOI:10.1136/ard.41.4.371",
+        ),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
