@@ -188,6 +188,23 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
             "0.83",
             "DOI:10.1136/ard.41.4.371",
         ),
+        # lipohaemarthrosis is fat and blood in the joint (definition quoted by a CT study of 30 knees)
+        (
+            "haemorrhagic synovial fluid",
+            "is typical of",
+            "lipohaemarthrosis from subchondral fracture",
+            "frequency_class",
+            "HP:0040280",
+            "DOI:10.1177/09760016261421503",
+        ),
+        (
+            "lipid droplets in synovial fluid",
+            "is typical of",
+            "lipohaemarthrosis from subchondral fracture",
+            "frequency_class",
+            "HP:0040281",
+            "DOI:10.1177/09760016261421503",
+        ),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
