@@ -205,6 +205,14 @@ def test_imaging_figures_cite_the_meta_analysis_not_a_mirror() -> None:
             "HP:0040281",
             "DOI:10.1177/09760016261421503",
         ),
+        (
+            "elevated erythrocyte sedimentation rate",
+            "is typical of",
+            "crowned dens syndrome",
+            "frequency_class",
+            "HP:0040281",
+            "PMID:32905161",
+        ),
         # Audrey 2014 (806 knee OA radiographs): cysts 30.6 %, sclerosis 88.3 %
         ("subchondral cysts", "is typical of", "osteoarthritis", "frequency", "0.306", "PMID:24533038"),
         ("subchondral sclerosis", "is typical of", "osteoarthritis", "frequency", "0.883", "PMID:24533038"),
