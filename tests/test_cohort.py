@@ -128,6 +128,56 @@ def test_a_second_load_is_a_transaction_into_a_new_graph(store: Path, cohort_fil
     _check_queries(q.OxigraphStoreEngine(copy), cohort_file, times=2)
 
 
+def _case_quads(store: Path) -> list[tuple[str, ...]]:
+    """The load's quads with blank nodes named by the case and the finding they stand for, graph and load id out."""
+    s = ox.Store.read_only(str(store))
+    where = "FILTER(STRSTARTS(STR(?g), " + f'"{cohort.LOAD_BASE}"' + "))"
+    rows = s.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } " + where + " }")
+    quads = [tuple(x for x in row) for row in rows]
+    # a blank node is named by what it says: (its predicate-object pairs, recursively one level)
+    props: dict[str, list[str]] = {}
+    for sub, p, o in quads:
+        if isinstance(sub, ox.BlankNode):
+            props.setdefault(sub.value, []).append(f"{p.value}={o.value if not isinstance(o, ox.BlankNode) else '_'}")
+
+    def name(t: object) -> str:
+        if isinstance(t, ox.BlankNode):
+            return "_:" + "|".join(sorted(props.get(t.value, [])))
+        text = str(getattr(t, "value", t))
+        if text.startswith(cohort.LOAD_BASE):
+            return "LOAD"
+        return text.split("/", 7)[-1] if text.startswith(cohort.CASE_BASE) else text
+
+    created = "http://purl.org/dc/terms/created"
+    return sorted((name(a), name(b), name(c)) for a, b, c in quads if b.value != created)
+
+
+def test_the_load_in_small_pieces_stores_the_same_triples(
+    store: Path, cohort_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pieces of ~2 kB: many bulk_load calls, each made of whole cases (a case's blank nodes never split)
+    monkeypatch.setattr(cohort, "LOAD_CHUNK", 2000)
+    monkeypatch.setattr(cohort, "STREAM_BLOCK", 500)
+    small = tmp_path / "small.db"
+    r = invoke("load-cases", str(cohort_file), "--store", str(small), "--with-results", "--workers", "2")
+    assert r.exit_code == 0, r.output
+    got, want = _case_quads(small), _case_quads(store)
+    assert len(got) == len(want) > N * 20
+    assert got == want
+    _check_queries(q.OxigraphStoreEngine(small), cohort_file)
+
+
+def test_a_load_failing_in_a_later_piece_leaves_no_store(
+    cohort_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cohort, "LOAD_CHUNK", 2000)
+    monkeypatch.setattr(cohort, "STREAM_BLOCK", 500)
+    _corrupt_line(monkeypatch, 75)
+    r = invoke("load-cases", str(cohort_file), "--store", str(tmp_path / "new.db"))
+    assert r.exit_code == CohortLoadError.exit_code, r.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def _corrupt_line(monkeypatch: pytest.MonkeyPatch, line: int) -> None:
     real = cohort.case_ntriples
 
