@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from rdflib import URIRef
 
 from calcgraph.cases import Case, FindingIndex
 from calcgraph.errors import ReasonerError
@@ -493,3 +494,50 @@ def test_hermit_finds_the_same_cases_inconsistent(index: FindingIndex) -> None:
     case = Case("clash", (index.resolve("normal serum calcium and phosphate"), index.resolve("hyperphosphataemia")), ())
     with pytest.raises(ReasonerError, match="inconsistent"):
         classify_cases([case], "hermit")
+
+
+def test_every_equivalent_to_axiom_carries_its_sources() -> None:
+    """Each EquivalentTo axiom is annotated (``oboInOwl:hasDbXref``) with the sources of the clinical rule."""
+    from rdflib import OWL, Namespace
+
+    oio = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+    g = release_graph()
+    fc = fast_classifier()
+    for c in fc.defined:
+        annotated = [
+            a
+            for a in g.subjects(OWL.annotatedSource, URIRef(c))
+            if (a, OWL.annotatedProperty, OWL.equivalentClass) in g
+            and (URIRef(c), OWL.equivalentClass, g.value(a, OWL.annotatedTarget)) in g
+        ]
+        assert len(annotated) == 1, fc.label(c)
+        assert list(g.objects(annotated[0], oio.hasDbXref)), fc.label(c)
+
+
+def test_docs_list_every_defined_class_with_its_axiom_source_and_tests(fc: FastClassifier) -> None:
+    """docs/reasoning.md: one table row per defined class with its Manchester axiom, the sources its EquivalentTo
+    axiom is annotated with, and the ids of its positive and near-miss cases here."""
+    from pathlib import Path
+
+    from rdflib import OWL, Namespace
+
+    oio = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+    g = release_graph()
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reasoning.md").read_text(encoding="utf-8")
+    rows = [line for line in doc.splitlines() if line.startswith("| ")]
+    ids = {e.id for e in EXAMPLES}
+    for c in fc.defined:
+        label = fc.label(c)
+        row = next((r for r in rows if r.startswith(f"| {label} [")), None)
+        assert row is not None, label
+        cells = [x.strip() for x in row.strip().strip("|").split(" | ")]
+        assert cells[1] == fc.model.render(fc.model.defined[c]), label
+        ax = next(
+            a
+            for a in g.subjects(OWL.annotatedSource, URIRef(c))
+            if (a, OWL.annotatedProperty, OWL.equivalentClass) in g
+        )
+        assert cells[3] == ", ".join(sorted(str(x) for x in g.objects(ax, oio.hasDbXref))), label
+        named = {x.strip(" `") for part in cells[4].split("/") for x in part.split(",") if x.strip(" `")}
+        assert named and named <= ids, (label, named - ids)
+        assert all(e.id in named for e in EXAMPLES if label in e.typed | e.not_typed), label
