@@ -489,3 +489,32 @@ def test_childhood_onset_excludes_polymyalgia_rheumatica(kg: KnowledgeGraph) -> 
     assert next(x for x in pmr["against"] if x["finding"] == "childhood onset")["lr"] == 0.0
     adult = run(kg, {**case, "id": "adult", "age": 72, "present": case["present"][1:]})
     assert labels(adult)[0] == "polymyalgia rheumatica"
+
+
+def test_batch_output_equals_single_case_on_the_rule_cases(kg: KnowledgeGraph) -> None:
+    """Proofs, lifted ranks, families and fit come out of the vectorised chunk exactly as from diagnose()."""
+    import json
+
+    from calcgraph.vectorised import diagnose_chunk, rows_of
+
+    model = kg.model
+    findings = [
+        ["calcium pyrophosphate crystals in synovial fluid", "positive synovial fluid Gram stain", "fever"],
+        ["monosodium urate crystals in synovial fluid", "positive synovial fluid Gram stain", "knee involvement"],
+        ["positive synovial fluid culture", "chondrocalcinosis on imaging", "age over 60 years"],
+        ["tendon calcification on imaging", "joint pain"],
+        ["childhood onset", "bilateral shoulder pain"],
+        [
+            "Gottron's papules",
+            "soft-tissue calcification on radiograph",
+            "CPP crystals on biopsy of a soft-tissue mass",
+        ],
+    ]
+    cases = []
+    for k, labels_ in enumerate(findings):
+        present = [kg.index.resolve(x) for x in labels_]
+        absent = [kg.index.resolve("male sex")] if k % 2 else []
+        cases.append((f"c{k}", present, absent))
+    chunk = diagnose_chunk(model, [(c, *rows_of(model, p, a)) for c, p, a in cases], top=8)
+    for (case_id, present, absent), data in zip(cases, chunk, strict=True):
+        assert json.loads(data) == diagnose(model, present, absent, case_id=case_id, top=8)
