@@ -243,7 +243,8 @@ def test_store_or_endpoint_is_required(cohort_file: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server():  # type: ignore[no-untyped-def]
-    with OxigraphServer(writable=True) as srv:
+    with OxigraphServer(writable=True) as srv, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CALCGRAPH_TOKEN", srv.token or "")  # load-cases --endpoint sends it as the bearer token
         yield srv
 
 

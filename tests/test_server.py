@@ -89,14 +89,15 @@ def test_a_port_in_use_is_refused(server: OxigraphServer) -> None:
         OxigraphServer(server.port).start()
 
 
-def test_writable_server_accepts_updates() -> None:
+def test_writable_server_accepts_updates_with_its_token() -> None:
     with OxigraphServer(writable=True) as srv:
-        update = urllib.request.Request(
-            srv.update_url,
-            data=b"INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }",
-            headers={"Content-Type": "application/sparql-update"},
-            method="POST",
-        )
+        assert srv.token and len(srv.token) >= 16
+        body = b"INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }"
+        headers = {"Content-Type": "application/sparql-update"}
+        update = urllib.request.Request(srv.update_url, data=body, headers=headers, method="POST")
+        assert _status(update) == 401
+        headers["Authorization"] = f"Bearer {srv.token}"
+        update = urllib.request.Request(srv.update_url, data=body, headers=headers, method="POST")
         assert _status(update) in {200, 204}
 
 

@@ -50,6 +50,7 @@ from calcgraph.batch import DiagnoseJob, Outcome, run_batch
 from calcgraph.cases import Case
 from calcgraph.errors import CalcgraphError, CohortLoadError
 from calcgraph.reason import EXCLUDED_FINDING, HAS_FINDING, PATIENT_CASE, PRESENT_FINDING
+from calcgraph.sparqlguard import TOKEN_ENV
 from calcgraph.vocab import GRAPH_IRI, curie_to_iri
 
 COHORT = "https://w3id.org/calcgraph/cohort#"
@@ -483,9 +484,11 @@ def load_into_store(
 
 
 def _post(url: str, body: bytes, content_type: str, method: str = "POST", timeout: float = 300.0) -> None:
-    http.request(
-        url, data=body, headers={"Content-Type": content_type}, error=CohortLoadError, method=method, timeout=timeout
-    )
+    headers = {"Content-Type": content_type}
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token:  # a `calcgraph serve --writable` server (or any endpoint taking a bearer token)
+        headers["Authorization"] = f"Bearer {token}"
+    http.request(url, data=body, headers=headers, error=CohortLoadError, method=method, timeout=timeout)
 
 
 def _gsp_url(url: str, graph: str) -> str:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 
 import click
 
 from calcgraph import query as q
+from calcgraph.errors import ServerError
+from calcgraph.sparqlguard import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_QUERY_BYTES,
+    DEFAULT_MAX_RESULT_BYTES,
+    DEFAULT_TIMEOUT_S,
+    TOKEN_ENV,
+)
 from calcgraph.vocab import GRAPH_IRI
 
 
@@ -89,25 +98,100 @@ def query_command(
 
 @click.command("serve")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--writable", is_flag=True, help="Accept SPARQL UPDATE and Graph Store writes (read-only otherwise).")
-def serve_command(port: int, writable: bool) -> None:
+@click.option(
+    "--writable",
+    is_flag=True,
+    help=f"Accept SPARQL UPDATE and Graph Store writes with a bearer token (${TOKEN_ENV}, --token-file or generated).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="With --writable: read the bearer token that writes need from this file.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0.5, 86400),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Seconds a query may run; a longer one is cancelled (HTTP 504).",
+)
+@click.option(
+    "--max-result-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_RESULT_BYTES,
+    show_default=True,
+    help="Largest result sent (HTTP 422 above).",
+)
+@click.option(
+    "--max-query-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_QUERY_BYTES,
+    show_default=True,
+    help="Largest query or update accepted (HTTP 400 above).",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_MAX_DEPTH,
+    show_default=True,
+    help="Deepest nesting of { ( [ accepted (HTTP 400 above).",
+)
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE (federated queries: the server fetches URLs).")
+def serve_command(
+    port: int,
+    writable: bool,
+    token_file: Path | None,
+    timeout_s: float,
+    max_result_bytes: int,
+    max_query_bytes: int,
+    max_depth: int,
+    allow_service: bool,
+) -> None:
     """Serve the ontology and its inferences over SPARQL 1.1 (Oxigraph) on 127.0.0.1 until Ctrl-C."""
+    import os
+
+    from calcgraph.errors import UsageError
     from calcgraph.server import OxigraphServer
 
     def _stop_on_signal(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    token: str | None = None
+    if token_file is not None:
+        if not writable:
+            raise UsageError("--token-file needs --writable")
+        token = token_file.read_text(encoding="utf-8").strip()
+    elif writable:
+        token = os.environ.get(TOKEN_ENV, "").strip() or None
+    if token is not None and len(token) < 16:
+        raise UsageError("the token must be at least 16 characters")
+    generated = writable and token is None
     # A SIGTERM or SIGHUP to calcgraph stops the server too, as Ctrl-C does (no orphaned oxigraph process).
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop_on_signal)
-    server = OxigraphServer(port, writable=writable)
+    server = OxigraphServer(
+        port,
+        writable=writable,
+        token=token,
+        timeout_s=timeout_s,
+        max_result_bytes=max_result_bytes,
+        max_query_bytes=max_query_bytes,
+        max_depth=max_depth,
+        allow_service=allow_service,
+    )
     server.start()
     mode = "read-write" if writable else "read-only"
     click.echo(f"SPARQL endpoint ({mode}): {server.query_url}")
     if writable:
         click.echo(f"SPARQL update: {server.update_url}   Graph Store: {server.store_url}")
+        if generated:
+            click.echo(f"writes need the header 'Authorization: Bearer {server.token}'")
+        else:
+            click.echo("writes need the header 'Authorization: Bearer TOKEN' with the given token")
     click.echo(f"data in named graph <{GRAPH_IRI}>; the default graph is the union of the named graphs")
-    click.echo("press Ctrl-C to stop")
+    click.echo(f"query time limit {timeout_s:g} s; press Ctrl-C to stop", nl=True)
+    sys.stdout.flush()
     try:
         code = server.wait()
     except KeyboardInterrupt:
@@ -116,7 +200,7 @@ def serve_command(port: int, writable: bool) -> None:
     finally:
         server.stop()
     if code not in (0, None):
-        raise click.ClickException(f"the oxigraph server stopped with exit code {code}")
+        raise ServerError(f"the oxigraph server stopped with exit code {code} and could not be restarted")
 
 
 COMMANDS = [query_command, serve_command]
