@@ -256,6 +256,13 @@ class _Fragments:
             for roots, _ in model.families
         ]
         self.family_members = [np.array(members, dtype=np.intp) for _, members in model.families]
+        # a one-member family's object, its probability (the member's own) spelled twice: one % per case
+        self.single = [
+            self.family_head[k] + b'%s,"members":[' + self.member_head[members[0]] + b"%s}]}"
+            if len(members) == 1
+            else None
+            for k, (_, members) in enumerate(model.families)
+        ]
         self.family_tiebreak = np.array([model.tiebreak[roots[0]] for roots, _ in model.families], dtype=np.int64)
 
     def _cells(self, table: np.ndarray, observed: str) -> tuple[list[list[Cell | None]], list[list[Cell | None]]]:
@@ -334,6 +341,14 @@ def diagnose_chunk(
         sub = post[:, members]
         by = np.lexsort((np.broadcast_to(model.tiebreak[members], sub.shape), -sub), axis=-1)
         member_order.append(members[by].tolist())
+    single = frag.single
+    # fit (calcgraph.diagnose.fit_of) for the chunk: the best score per case, rounded as round() does and spelled
+    # as orjson spells that float
+    best = s.max(axis=1) if s.shape[1] else np.full(len(ids), dg.LOG_EXCLUDED)
+    best_tok = orjson.dumps(_rounded(best, 4).tolist())[1:-1].split(b",")
+    below = (best < dg.NONE_FITS_LOG10_LR).tolist()
+    fit_tail = b',"best_log10_lr":%s,"threshold":' + orjson.dumps(dg.NONE_FITS_LOG10_LR) + b"}"
+    proofs_all = ranked.proofs
     out = []
     for c, case_id in enumerate(ids):
         p_rows, a_rows = pres[c], abse[c]
@@ -358,17 +373,24 @@ def diagnose_chunk(
                     b",".join([x[1] for x in against]),
                 )
             )
-        proven, note = dg.proven_of(model, ranked.proofs[c])
+        proofs = proofs_all[c]
+        if proofs:
+            proven, note = dg.proven_of(model, proofs)
+            head_c = b'"proven":%s,"proven_note":%s' % (orjson.dumps(proven), orjson.dumps(note))
+        else:
+            head_c = b'"proven":[],"proven_note":""'
         families = []
+        ptok, ftok = post_tok[c], fam_tok[c]
         for k in fam_order[c]:
-            body = b",".join([m_head[j] + post_tok[c][j] + b"}" for j in member_order[k][c]])
-            families.append(f_head[k] + fam_tok[c][k] + b',"members":[' + body + b"]}")
-        extra = b'"proven":%s,"proven_note":%s,"families":[%s],"fit":%s' % (
-            orjson.dumps(proven),
-            orjson.dumps(note),
-            b",".join(families),
-            orjson.dumps(dg.fit_of(s[c], ranked.proofs[c])),
-        )
+            one = single[k]
+            if one is not None:
+                tok = ftok[k]
+                families.append(one % (tok, tok))
+                continue
+            body = b",".join([m_head[j] + ptok[j] + b"}" for j in member_order[k][c]])
+            families.append(f_head[k] + ftok[k] + b',"members":[' + body + b"]}")
+        fit = (b'{"none_fits":false' if proofs or not below[c] else b'{"none_fits":true') + fit_tail % best_tok[c]
+        extra = b'%s,"families":[%s],"fit":%s' % (head_c, b",".join(families), fit)
         out.append(
             b'{"case":%s,"differential":[%s],%s,"next_tests":%s}'
             % (orjson.dumps(case_id), b",".join(entries), extra, orjson.dumps(tests[c]))
