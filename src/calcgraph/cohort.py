@@ -454,6 +454,9 @@ def load_into_store(
                 for piece in stream.chunks(LOAD_CHUNK):
                     store.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
                 store.flush()
+                # every piece leaves its own files: one compaction makes the cohort queries 2-4x faster
+                # (docs/cohort.md)
+                store.optimize()
                 del store
                 gc.collect()
                 if store_dir.exists():
