@@ -119,3 +119,44 @@ def test_no_skin_argues_against_row_uses_the_default() -> None:
         if r["relation"] == "argues against":
             has_figure = bool(r["frequency"] or r["frequency_class"] or r["sensitivity"])
             assert has_figure or r["status"] == "no published figure", r.where()
+
+
+# -- the three forms of tumoral calcinosis carry their own figures (review section 2 #17, section 6 #9) --
+
+HFTC = "hyperphosphataemic familial tumoral calcinosis"
+NFTC = "normophosphataemic familial tumoral calcinosis"
+UTC = "secondary tumoral calcinosis of chronic kidney disease"
+
+
+def test_hyperphosphataemia_figure_sits_on_the_hyperphosphataemic_form() -> None:
+    row = _row("hyperphosphataemia", "is typical of", HFTC)
+    assert row["frequency"] == "1.0" and row["n"] == "10" and row["status"] == "sourced"
+    assert "PMID:15687324" in row["source"] and "PMID:17710231" in row["source"]
+    # the normophosphataemic form excludes it by definition (0/8)
+    row = _row("hyperphosphataemia", "argues against", NFTC)
+    assert row["frequency_class"] == "HP:0040285" and row["source"] == "PMID:16960814"
+
+
+def test_hftc1_calcinosis_figure_left_the_tumoral_calcinosis_parent() -> None:
+    assert _row("calcified soft-tissue mass", "is typical of", HFTC)["frequency"] == "0.60"
+    parent = _row("calcified soft-tissue mass", "is typical of", "tumoral calcinosis")
+    assert parent["frequency"] == "" and parent["source"] == "DOI:10.1148/rg.263055099"
+    assert "PMID:15687324" not in parent["source"]
+
+
+def test_hftc_normal_calcium_and_pth_override_the_metastatic_defaults() -> None:
+    for finding in ("hypercalcaemia", "elevated parathyroid hormone"):
+        row = _row(finding, "argues against", HFTC)
+        assert row["frequency"] == "0.33" and row["n"] == "3", finding
+
+
+def test_nftc_onset_and_labs_from_the_hpo_annotations() -> None:
+    assert _row("childhood onset", "is typical of", NFTC)["frequency"] == "1.0"
+    assert _row("normal serum calcium and phosphate", "is typical of", NFTC)["n"] == "8"
+    assert float(_row("childhood onset", "is typical of", HFTC)["frequency"]) == pytest.approx(0.83)
+
+
+def test_uraemic_tumoral_calcinosis_is_a_disease_of_dialysis() -> None:
+    assert _row("history of chronic kidney disease", "is typical of", UTC)["frequency_class"] == "HP:0040280"
+    assert _row("end-stage renal disease on dialysis", "is typical of", UTC)["frequency_class"] == "HP:0040281"
+    assert _row("elevated calcium-phosphate product", "is typical of", UTC)["status"] == "sourced"
