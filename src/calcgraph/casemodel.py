@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from calcgraph.iris import CALCGRAPH_PREFIX, iri_to_curie
+from calcgraph.iris import CALCGRAPH_PREFIX, IAO_DEFINITION_IRI, iri_to_curie
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 PATIENT_CASE = CALCGRAPH_PREFIX + "0000006"
 HAS_FINDING = CALCGRAPH_PREFIX + "0000030"
 SUGGESTS_DISEASE = CALCGRAPH_PREFIX + "0000031"
-_IAO_DEFINITION = "http://purl.obolibrary.org/obo/IAO_0000115"
 REASONER_NAMES = {"hermit": "HermiT", "pellet": "Pellet", "fast": "the fast classifier"}
 
 
@@ -63,7 +62,7 @@ class CaseModel:
         from rdflib.namespace import OWL, RDFS
 
         self.labels = {str(s): str(o) for s, o in g.subject_objects(RDFS.label) if isinstance(s, URIRef)}
-        definition = URIRef(_IAO_DEFINITION)
+        definition = URIRef(IAO_DEFINITION_IRI)
         self.definitions = {str(s): str(o) for s, o in g.subject_objects(definition) if isinstance(s, URIRef)}
         self.suggests = {str(s): str(o) for s, o in g.subject_objects(URIRef(SUGGESTS_DISEASE))}
         self.defined: dict[str, Expr] = {}

@@ -49,6 +49,7 @@ from calcgraph import http, paths
 from calcgraph.batch import DiagnoseJob, Outcome, run_batch
 from calcgraph.cases import Case
 from calcgraph.errors import CalcgraphError, CohortLoadError
+from calcgraph.iris import OWL_NS, RDF_NS
 from calcgraph.reason import EXCLUDED_FINDING, HAS_FINDING, PATIENT_CASE, PRESENT_FINDING
 from calcgraph.sparqlguard import TOKEN_ENV
 from calcgraph.vocab import GRAPH_IRI, curie_to_iri
@@ -59,8 +60,7 @@ LOAD_BASE = "https://w3id.org/calcgraph/cohort/load/"
 #: Named graph of the cohort vocabulary (``ontology/cohort.ttl``) in a store.
 VOCAB_GRAPH = "https://w3id.org/calcgraph/cohort"
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_OWL = "http://www.w3.org/2002/07/owl#"
+_RDF, _OWL = RDF_NS, OWL_NS
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _DCT = "http://purl.org/dc/terms/"
 TYPE = f"<{_RDF}type>"

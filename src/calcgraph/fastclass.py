@@ -53,7 +53,7 @@ from calcgraph.casemodel import HAS_FINDING, PATIENT_CASE, CaseClassification, C
 from calcgraph.cases import Case
 from calcgraph.errors import OntologySourceError, ReasonerError
 from calcgraph.io import atomic_write_text
-from calcgraph.iris import iri_to_curie
+from calcgraph.iris import OWL_NS, RDF_NS, RDFS_NS, iri_to_curie
 from calcgraph.paths import release_path
 
 if TYPE_CHECKING:  # rdflib (and the reasoner module) only where an RDF file is read: not on the diagnose path
@@ -135,11 +135,7 @@ def _masked(g: Graph) -> Counter[tuple[str, str, str]]:
 
 
 #: Predicates an inferred ontology may add to the release: inferred axioms, their annotations, the ontology header.
-_OWL, _RDF, _RDFS = (
-    "http://www.w3.org/2002/07/owl#",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "http://www.w3.org/2000/01/rdf-schema#",
-)
+_OWL, _RDF, _RDFS = OWL_NS, RDF_NS, RDFS_NS
 _IS_INFERRED = "http://www.geneontology.org/formats/oboInOwl#is_inferred"
 _INFERRED_EXTRA = {
     f"<{iri}>"

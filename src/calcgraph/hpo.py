@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import atomic_write_bytes
-from calcgraph.iris import FINDING_IRI, iri_to_curie
+from calcgraph.iris import FINDING_IRI, OWL_NS, RDFS_NS, SKOS_NS, iri_to_curie
 
 if TYPE_CHECKING:  # rdflib is imported where a graph is read: the diagnose path never needs it
     from rdflib import Graph, URIRef
@@ -48,8 +48,7 @@ HP_IMPORT = "https://w3id.org/calcgraph/imports/hp_import.owl"
 HP_PREFIX = "http://purl.obolibrary.org/obo/HP_"
 HP_ROOT = "HP:0000001"
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS, _RDFS = SKOS_NS, RDFS_NS
 #: SKOS mapping predicates (IRIs), and what each lets a present / an excluded HPO term say about the finding.
 ASSERTS = (_SKOS + "exactMatch", _SKOS + "narrowMatch")
 EXCLUDES = (_SKOS + "exactMatch", _SKOS + "broadMatch")
@@ -144,7 +143,7 @@ def load_hierarchy(path: Path) -> HpoHierarchy:
         raise OntologySourceError(str(path), None, "no such file", hint="run `calcgraph build` in a checkout") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise OntologySourceError(str(path), None, f"cannot read the HPO import module: {exc}") from exc
-    sub, lab, ver = _RDFS + "subClassOf", _RDFS + "label", "http://www.w3.org/2002/07/owl#versionInfo"
+    sub, lab, ver = _RDFS + "subClassOf", _RDFS + "label", OWL_NS + "versionInfo"
     for q in quads:
         s, p, o = q.subject, q.predicate.value, q.object
         if not isinstance(s, ox.NamedNode):

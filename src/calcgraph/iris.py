@@ -26,7 +26,14 @@ PREFIXES: dict[str, str] = {
 
 #: The finding class (CALCGRAPH:0000002) as an IRI string.
 FINDING_IRI = CALCGRAPH_PREFIX + "0000002"
-OIO_PREFIX = "http://www.geneontology.org/formats/oboInOwl#"
+
+#: Namespaces of the W3C and OBO vocabularies, as IRI prefixes (``vocab`` makes rdflib namespaces of some).
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL_NS = "http://www.w3.org/2002/07/owl#"
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+OIO_NS = "http://www.geneontology.org/formats/oboInOwl#"
+IAO_DEFINITION_IRI = "http://purl.obolibrary.org/obo/IAO_0000115"
 
 
 def curie_to_iri(curie: str) -> str | None:

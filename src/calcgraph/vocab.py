@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from rdflib import Namespace, URIRef
 
-from calcgraph.iris import CALCGRAPH_PREFIX, PREFIXES, curie_to_iri, iri_to_curie
+from calcgraph.iris import CALCGRAPH_PREFIX, IAO_DEFINITION_IRI, OIO_NS, PREFIXES, curie_to_iri, iri_to_curie
 
 __all__ = ["CALCGRAPH_PREFIX", "PREFIXES", "curie_to_iri", "iri_to_curie"]  # and the terms below
 
 CG = Namespace(CALCGRAPH_PREFIX)
 OBO = Namespace("http://purl.obolibrary.org/obo/")
-OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
-IAO_DEFINITION = OBO["IAO_0000115"]
+OIO = Namespace(OIO_NS)
+IAO_DEFINITION = URIRef(IAO_DEFINITION_IRI)
 ONTOLOGY_IRI = URIRef("https://w3id.org/calcgraph/calcgraph.owl")
 #: Named graph that holds calcgraph's triples in a SPARQL store.
 GRAPH_IRI = URIRef("https://w3id.org/calcgraph/graph")
