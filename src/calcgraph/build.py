@@ -2,22 +2,30 @@
 
 The edit file ``ontology/calcgraph-edit.ttl`` is the single source of truth. :func:`build` parses it, runs QC
 (:mod:`calcgraph.qc`) and only then writes ``calcgraph.owl`` (RDF/XML, for Protégé and owlready2) and
-``calcgraph.ttl``, each atomically: a source with a syntax or QC error writes nothing.
+``calcgraph.ttl`` as one unit: a source with a syntax or QC error writes nothing, and the two files are replaced
+together or not at all (:func:`write_release`: a journal of both complete temp files, rolled forward by the next run if
+a crash fell between the two renames).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import logging
+import os
+import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, BNode, Graph
+from rdflib import OWL, BNode, Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from calcgraph.errors import OntologyQCError, OntologySourceError
-from calcgraph.io import atomic_write_bytes
+from calcgraph.io import sweep_stale_temps
 from calcgraph.qc import report
 from calcgraph.tables import merge_tables, table_paths
 from calcgraph.vocab import ONTOLOGY_IRI
@@ -36,16 +44,72 @@ def parse_source(path: Path) -> Graph:
         line = data[: exc.start].count(b"\n") + 1
         raise OntologySourceError(str(path), line, "not valid UTF-8 text") from exc
     g = Graph()
+    rdflib_term_log = logging.getLogger("rdflib.term")
+    level = rdflib_term_log.level
+    rdflib_term_log.setLevel(logging.CRITICAL)  # ill-typed literals are reported below, with their line
     try:
-        g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+        g.parse(data=text, format="turtle", publicID=RELATIVE_BASE)
     except BadSyntax as exc:
-        line = int(getattr(exc, "lines", 0)) + 1
+        at = getattr(exc, "_i", None)
+        argstr = getattr(exc, "_str", None)
+        if isinstance(at, int) and isinstance(argstr, str | bytes):
+            line = (argstr[:at].count("\n") if isinstance(argstr, str) else argstr[:at].count(b"\n")) + 1
+        else:
+            line = int(getattr(exc, "lines", 0)) + 1
         why = getattr(exc, "_why", None) or str(exc).splitlines()[0]
         raise OntologySourceError(str(path), line, f"Turtle syntax error: {why}") from exc
     except Exception as exc:  # rdflib raises assorted errors on truncated input
         line = text.count("\n") + 1
         raise OntologySourceError(str(path), line, f"Turtle syntax error near the end of the file ({exc!r})") from exc
+    finally:
+        rdflib_term_log.setLevel(level)
+    check_terms(g, text, str(path))
     return g
+
+
+# Relative IRIs are resolved against this base, so that they can be found and refused (never a machine's path).
+RELATIVE_BASE = "https://relative-iri.invalid/"
+# Characters XML 1.0 (so RDF/XML) cannot hold: C0 controls other than tab, newline, carriage return; U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def check_terms(g: Graph, text: str, path: str) -> None:
+    """Refuse terms that parse but must not reach a release: a relative IRI (resolved against the build machine's
+    path otherwise), a literal whose lexical form does not fit its datatype (``"abc"^^xsd:integer``), and a character
+    XML cannot hold (NUL, vertical tab …). Raises :class:`OntologySourceError` naming the first one's line."""
+    problems: list[tuple[int, str]] = []
+    seen: set[object] = set()
+    for triple in g:
+        for node in triple:
+            if node in seen:
+                continue
+            seen.add(node)
+            if isinstance(node, URIRef) and str(node).startswith(RELATIVE_BASE):
+                rel = str(node)[len(RELATIVE_BASE) :]
+                line = _line_of(text, f"<{rel}>") or _line_of(text, rel) or 0
+                problems.append((line, f"relative IRI <{rel}>: write a full IRI or a CURIE with a declared prefix"))
+            elif isinstance(node, Literal):
+                lexical = str(node)
+                bad = _NOT_XML.search(lexical)
+                if bad:
+                    esc = _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04X}", lexical)
+                    tries = (lexical, esc, _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", lexical))
+                    found = next((ln for t in tries if (ln := _line_of(text, t))), None)
+                    line = found or _line_of(text, lexical[: bad.start()] or lexical) or 0
+                    problems.append((line, f"literal with the control character U+{ord(bad.group()):04X}"))
+                elif node.datatype is not None and node.ill_typed:
+                    dt = str(node.datatype).rsplit("#", 1)[-1]
+                    line = _line_of(text, f'"{lexical}"^^') or _line_of(text, f'"{lexical}"') or 0
+                    problems.append((line, f"ill-typed literal {lexical[:60]!r}: not a valid {dt}"))
+    if problems:
+        line, problem = min(problems)
+        more = f" (and {len(problems) - 1} more such term(s))" if len(problems) > 1 else ""
+        raise OntologySourceError(path, line or None, problem + more)
 
 
 def load_sources(path: Path) -> Graph:
@@ -60,8 +124,30 @@ def check(path: Path) -> Graph:
     g = load_sources(path)
     problems = report(g)
     if problems:
-        raise OntologyQCError(str(path), [str(p) for p in problems])
+        lines = statement_lines(Path(path))
+        shown = []
+        for p in problems:
+            found = sorted(lines[e] for e in p.entity.split(", ") if e in lines)
+            shown.append(f"{path}:{found[0]}: {p}" if found else str(p))
+        raise OntologyQCError(str(path), shown)
     return g
+
+
+_STATEMENT = re.compile(r"^([^\s#@][^\s]*)\s")
+
+
+def statement_lines(path: Path) -> dict[str, int]:
+    """The line where each subject's first statement starts in the edit file (subjects written at column 0)."""
+    found: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return found
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _STATEMENT.match(line)
+        if m:
+            found.setdefault(m.group(1), n)
+    return found
 
 
 def add_imports(g: Graph) -> Graph:
@@ -103,22 +189,116 @@ class BuildResult:
 
 
 def build(source: Path, out_dir: Path) -> BuildResult:
-    """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (atomically).
+    """Check ``source`` and write ``out_dir/calcgraph.owl`` and ``out_dir/calcgraph.ttl`` (both or neither).
 
     Release files that already hold exactly the source's triples are left untouched, so that rebuilding an unchanged
     source does not rewrite them (rdflib names blank nodes afresh on every serialisation).
     """
     g = check(source)
     owl, ttl = Path(out_dir) / "calcgraph.owl", Path(out_dir) / "calcgraph.ttl"
+    recover_release(Path(out_dir))
     if not _stale(g, out_dir):
         return BuildResult(owl, ttl, len(g), written=False)
     try:
         owl_bytes, ttl_bytes = serialize_release(g)
-    except (ValueError, TypeError) as exc:  # a term that parses but cannot be written (rdflib is lenient on input)
+    except Exception as exc:  # a term that parses but cannot be written (rdflib is lenient on input)
         raise OntologySourceError(str(source), None, f"cannot be serialised: {exc}") from exc
-    atomic_write_bytes(owl, owl_bytes)
-    atomic_write_bytes(ttl, ttl_bytes)
+    write_release(Path(out_dir), {owl.name: owl_bytes, ttl.name: ttl_bytes})
     return BuildResult(owl, ttl, len(g), written=True)
+
+
+JOURNAL = ".calcgraph-release.journal"
+
+
+def _tmp_name(name: str) -> str:
+    return f".{name}.release-tmp"
+
+
+@contextlib.contextmanager
+def _release_lock(out_dir: Path) -> Iterator[None]:
+    import fcntl
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".calcgraph-release.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(d: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_release(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Replace the release files together: write each to a temp file and fsync it, write a journal naming them with
+    their SHA-256, rename them over the targets, remove the journal. A crash before the journal leaves the old files;
+    after it, :func:`recover_release` (run by the next build or check) completes the renames."""
+    with _release_lock(out_dir):
+        _recover(out_dir)
+        entries = []
+        try:
+            for name, data in sorted(files.items()):
+                tmp = out_dir / _tmp_name(name)
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                entries.append({"name": name, "sha256": hashlib.sha256(data).hexdigest()})
+            journal = out_dir / JOURNAL
+            jtmp = out_dir / (JOURNAL + ".tmp")
+            with open(jtmp, "w", encoding="utf-8") as fh:
+                json.dump(entries, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(jtmp, journal)  # the commit point
+            _fsync_dir(out_dir)
+        except BaseException:
+            for name in files:
+                with contextlib.suppress(OSError):
+                    (out_dir / _tmp_name(name)).unlink()
+            with contextlib.suppress(OSError):
+                (out_dir / (JOURNAL + ".tmp")).unlink()
+            raise
+        _recover(out_dir)
+
+
+def recover_release(out_dir: Path) -> bool:
+    """Complete a release write that a crash interrupted between its renames (or drop an uncommitted one); True if
+    there was one."""
+    if not (out_dir / JOURNAL).exists() and not any(out_dir.glob(".*.release-tmp")):
+        return False
+    with _release_lock(out_dir):
+        return _recover(out_dir)
+
+
+def _recover(out_dir: Path) -> bool:
+    journal = out_dir / JOURNAL
+    found = False
+    if journal.exists():
+        found = True
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+        for entry in entries:
+            tmp, final = out_dir / _tmp_name(entry["name"]), out_dir / entry["name"]
+            if tmp.exists() and hashlib.sha256(tmp.read_bytes()).hexdigest() == entry["sha256"]:
+                os.replace(tmp, final)
+        _fsync_dir(out_dir)
+        journal.unlink()
+    for tmp in out_dir.glob(".*.release-tmp"):  # written but never committed: the old files stand
+        found = True
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    with contextlib.suppress(OSError):
+        (out_dir / (JOURNAL + ".tmp")).unlink()
+    for name in ("calcgraph.owl", "calcgraph.ttl"):
+        sweep_stale_temps(out_dir / name)  # temp files of older, killed runs
+    return found
 
 
 def graph_fingerprint(g: Graph) -> Counter[tuple[str, str, str]]:
@@ -143,6 +323,7 @@ def graph_fingerprint(g: Graph) -> Counter[tuple[str, str, str]]:
 
 
 def _stale(g: Graph, out_dir: Path) -> list[Path]:
+    recover_release(Path(out_dir))
     stale = []
     fingerprint = None
     for name, fmt in (("calcgraph.owl", "xml"), ("calcgraph.ttl", "turtle")):
