@@ -116,6 +116,33 @@ def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"{bad}:4:")
 
 
+@pytest.mark.parametrize("depth", [101, 3_000, 10_000])
+def test_deeply_nested_query_file_is_an_error_not_a_crash(tmp_path: Path, depth: int) -> None:
+    """F6 (command line): 3,000 nested braces used to overflow the parser's stack (segfault, exit 139, no message).
+    Run in a subprocess, so that a regression crashes the child and fails here instead of killing pytest."""
+    import subprocess
+    import sys
+
+    deep = tmp_path / "deep.rq"
+    deep.write_text("# question: deep\nSELECT * WHERE " + "{" * depth + " ?s ?p ?o " + "}" * depth + "\n")
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "calcgraph"), "query", str(deep)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == QueryFileError.exit_code, run.stderr
+    assert run.stderr.startswith(f"error: {deep}:2:116: nested deeper than 100 levels"), run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_nesting_at_the_limit_still_runs(tmp_path: Path, ox: q.Engine) -> None:
+    ok = tmp_path / "ok.rq"
+    ok.write_text("# question: deep\nASK " + "{" * 100 + " ?s ?p ?o " + "}" * 100 + "\n")
+    assert q.run_query(ok, {}, ox).boolean is True
+    assert q.load_query(ok).question == "deep"
+
+
 def test_header_problems_are_reported(tmp_path: Path) -> None:
     f = tmp_path / "x.rq"
     f.write_text("SELECT * WHERE { ?s ?p ?o }\n")

@@ -226,6 +226,20 @@ def _parse_param(value: str, where: str, lineno: int) -> Parameter:
 def _check_syntax(text: str, where: str) -> None:
     import pyoxigraph as ox
 
+    from calcgraph.sparqlguard import DEFAULT_MAX_DEPTH, too_deep
+
+    # Oxigraph (and rdflib) parse nested groups recursively: a few thousand nested braces overflow the stack and
+    # kill the process (a segfault, no message), so the nesting is checked before either parser sees the text.
+    deep = too_deep(text, DEFAULT_MAX_DEPTH)
+    if deep is not None:
+        at_line = text.count("\n", 0, deep) + 1
+        at_col = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise QueryFileError(
+            where,
+            at_line,
+            at_col,
+            f"nested deeper than {DEFAULT_MAX_DEPTH} levels of {{ ( [ (the SPARQL parser's limit)",
+        )
     try:
         ox.Store().query(text)
     except SyntaxError as exc:

@@ -70,6 +70,25 @@ def scan(text: str) -> tuple[int, set[str]]:
     return deepest, words
 
 
+def too_deep(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> int | None:
+    """The offset of the first ``{ ( [`` nested deeper than ``max_depth`` (outside comments, strings, IRIs), or None.
+
+    >>> too_deep("ASK { { ?s ?p ?o } }", 1)
+    6
+    >>> too_deep("ASK { ?s ?p '{{{' }", 1)
+    """
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        c = m.group()[0]
+        if c in "{([":
+            depth += 1
+            if depth > max_depth:
+                return m.start()
+        elif c in "})]":
+            depth = max(0, depth - 1)
+    return None
+
+
 def problem(text: str, *, limits: Limits, update: bool = False) -> str | None:
     """Why ``text`` must not reach the engine, or None. ``update``: the text is a SPARQL update."""
     size = len(text.encode("utf-8", "surrogatepass"))
