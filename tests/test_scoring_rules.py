@@ -102,6 +102,23 @@ def test_scrotal_calcinosis_in_a_girl(kg: KnowledgeGraph) -> None:
     assert entry(boy, "idiopathic scrotal calcinosis")["probability"] > 0.0
 
 
+def test_scrotal_site_is_obligate_only_when_recorded(kg: KnowledgeGraph) -> None:
+    """'lesion on the scrotum' is obligate for idiopathic scrotal calcinosis (by definition; 7/7 in Sutcu 2019):
+    recorded as absent it excludes the disease, recorded as present it favours it, and a boy whose case does not
+    mention the scrotum keeps scrotal calcinosis as a candidate (an unrecorded finding is no evidence)."""
+    boy = {"id": "boy-hip", "age": 8, "sex": "male", "present": ["hard skin papules or nodules"]}
+    unknown = run(kg, boy)
+    assert entry(unknown, "idiopathic scrotal calcinosis")["probability"] > 0.0
+    free = run(kg, {**boy, "id": "boy-scrotum-free", "absent": ["lesion on the scrotum"]})
+    assert entry(free, "idiopathic scrotal calcinosis")["probability"] == 0.0
+    scrotal = entry(free, "idiopathic scrotal calcinosis")
+    assert next(x for x in scrotal["against"] if x["finding"] == "lesion on the scrotum")["lr"] == 0.0
+    on = run(kg, {**boy, "id": "boy-scrotum", "present": [*boy["present"], "lesion on the scrotum"]})
+    p_on, p_unknown = (entry(x, "idiopathic scrotal calcinosis")["probability"] for x in (on, unknown))
+    assert p_on > p_unknown
+    assert labels(on)[0] == "idiopathic scrotal calcinosis"
+
+
 # --- (b) coexistence overrides opposing evidence -------------------------------------------------------------------
 
 
