@@ -248,3 +248,55 @@ def test_corrected_figures_name_their_source(
     assert row[column] == value
     assert source in [x.strip() for x in row["source"].split(";")]
     assert row["evidence"] and all(is_primary(x.strip()) for x in row["source"].split(";"))
+
+
+#: pseudo-osteoarthritis (OA with CPPD, McCarty types C/D): frequency classes from the words of EULAR 2011
+#: proposition 4 (PMID:21216817), Resnick 1977 (PMID:186841) and the Ryan-McCarty criteria (PMC4694041)
+PSEUDO_OA = [
+    ("joint pain", "is typical of", "pseudo-osteoarthritis", "HP:0040281", "PMID:37494275"),
+    ("joint swelling", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMID:21216817"),
+    ("knee involvement", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMID:186841"),
+    ("wrist involvement", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMID:186841"),
+    ("intra-articular radiodense debris", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMID:186841"),
+    ("subchondral cysts", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMID:21216817"),
+    # 'variable and inconstant osteophyte formation': not the very frequent of primary OA
+    ("osteophytes", "is typical of", "pseudo-osteoarthritis", "HP:0040282", "PMCID:PMC4694041"),
+    ("joint-space narrowing on radiograph", "is typical of", "pseudo-osteoarthritis", "HP:0040281", "PMID:186841"),
+    # definitional: type C has the acute attacks, type D has none
+    (
+        "acute arthritis episodes",
+        "is typical of",
+        "pseudo-osteoarthritis with acute attacks",
+        "HP:0040280",
+        "PMID:21216817",
+    ),
+    (
+        "acute arthritis episodes",
+        "argues against",
+        "pseudo-osteoarthritis without acute attacks",
+        "HP:0040285",
+        "PMID:21216817",
+    ),
+]
+
+
+@pytest.mark.parametrize(("finding", "relation", "disease", "cls", "source"), PSEUDO_OA)
+def test_pseudo_osteoarthritis_classes_name_their_source(
+    finding: str, relation: str, disease: str, cls: str, source: str
+) -> None:
+    row = _row(finding, relation, disease)
+    assert row["status"] == "sourced" and row["frequency_class"] == cls
+    assert source in [x.strip() for x in row["source"].split(";")]
+
+
+def test_pseudo_osteoarthritis_destruction_is_a_lower_bound_from_dieppe() -> None:
+    # Dieppe 1982: severe destructive joint changes in 16 of 105 patients with CPPD and joint disease
+    row = _row("subchondral bone collapse", "is typical of", "pseudo-osteoarthritis")
+    assert (row["frequency"], row["n"], row["source"].split(";")[0]) == ("0.15", "105", "DOI:10.1136/ard.41.4.371")
+
+
+def test_pseudo_osteoarthritis_crystal_and_imaging_rows_yield_to_the_umbrella() -> None:
+    # figure-less subtype rows: the CPPD umbrella's diagnostic/figured axioms score them (inheritance rule 2)
+    for finding in ("calcium pyrophosphate crystals in synovial fluid", "chondrocalcinosis on imaging"):
+        row = _row(finding, "is typical of", "pseudo-osteoarthritis")
+        assert row["status"] == "no published figure" and "rule 2" in row["comment"]
