@@ -25,13 +25,14 @@ True
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import io
 import os
 import queue
 import secrets
 import shutil
-import tempfile
+import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -45,7 +46,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from calcgraph import http, paths
+from calcgraph import http, paths, storedir
 from calcgraph.batch import DiagnoseJob, Outcome, run_batch
 from calcgraph.cases import Case
 from calcgraph.errors import CalcgraphError, CohortLoadError
@@ -439,9 +440,15 @@ def load_into_store(
     report = LoadReport(graph=LOAD_BASE + job.load_id, target=str(store_dir))
     if store_dir.exists() and not store_dir.is_dir():
         raise CohortLoadError(f"{store_dir}: not a directory (an Oxigraph store is a directory)")
+    storedir.check_target(store_dir)  # F5: never turn a user's directory into a store
     fresh = not store_dir.exists() or not any(store_dir.iterdir())
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.loading-", dir=store_dir.parent)) if fresh else None
+    storedir.sweep_stale_loads(store_dir)  # what killed loads left beside it
+    if not fresh:
+        note = storedir.recover_if_unclean(store_dir)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+    work = storedir.new_loading_dir(store_dir) if fresh else None
     graph = ox.NamedNode(report.graph)
     stream = _ntriples_stream(source, job, report, workers=workers, strict=strict, on_outcome=on_outcome)
     reader = io.BufferedReader(stream, buffer_size=STREAM_BLOCK)
@@ -459,9 +466,18 @@ def load_into_store(
                 store.optimize()
                 del store
                 gc.collect()
-                if store_dir.exists():
-                    store_dir.rmdir()  # empty
-                os.replace(tmp_store, store_dir)
+                try:
+                    if store_dir.exists():
+                        store_dir.rmdir()  # empty
+                    os.replace(tmp_store, store_dir)
+                except OSError as exc:
+                    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise CohortLoadError(
+                            f"{store_dir}: another load created the store while this one ran; nothing of this load "
+                            "was written",
+                            hint="run the load again to add it to that store",
+                        ) from exc
+                    raise
             else:
                 store = ox.Store(str(store_dir))
                 _ensure_ontology(store, ox, bulk=False)
@@ -469,6 +485,7 @@ def load_into_store(
                 store.flush()
                 del store
                 gc.collect()
+                storedir.drop_flushed_log(store_dir)  # F11: a clean store has no large log
         except (OSError, ValueError, SyntaxError, RuntimeError, _StrictFailure) as exc:
             if isinstance(stream.error, _StrictFailure):
                 return report  # nothing loaded; the caller reports the bad lines

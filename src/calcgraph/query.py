@@ -32,6 +32,7 @@ import difflib
 import io
 import json
 import re
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -492,6 +493,16 @@ class OxigraphStoreEngine(OxigraphEngine):
         path = Path(path)
         if not path.is_dir():
             raise UsageError(f"--store {path}: no such store directory", hint="fill one with calcgraph load-cases")
+        from calcgraph import storedir
+
+        if not storedir.is_store(path):
+            raise UsageError(
+                f"--store {path}: not an Oxigraph store (no CURRENT/MANIFEST files)",
+                hint="fill one with calcgraph load-cases",
+            )
+        note = storedir.recover_if_unclean(path, shown=f"--store {path}")  # F11
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         try:
             self.store = ox.Store.read_only(str(path))
         except OSError as exc:
