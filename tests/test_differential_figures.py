@@ -1,0 +1,63 @@
+"""Issue 11: figures on the common findings of osteoarthritis, rheumatoid arthritis, polymyalgia rheumatica,
+neuropathic arthropathy and septic arthritis that were scored with a default (review section 5.3, section 6 #3).
+Each figure is pinned to the value read in its primary source."""
+
+from __future__ import annotations
+
+import pytest
+
+from calcgraph import paths
+from calcgraph.stats import is_primary
+from calcgraph.tables import read_table
+
+JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
+
+
+def _row(finding: str, relation: str, disease: str) -> dict[str, str]:
+    rows = [r for r in read_table(JOINT) if (r["finding"], r["relation"], r["disease"]) == (finding, relation, disease)]
+    assert len(rows) == 1, (finding, relation, disease)
+    return {c: rows[0][c] for c in rows[0].values}
+
+
+FIGURES = [
+    # Arnett 1988: the 1987 ARA criteria count arthritis only after 6 weeks
+    ("chronic arthritis lasting more than 6 weeks", "is typical of", "rheumatoid arthritis", "frequency_class",
+     "HP:0040281", "DOI:10.1002/art.1780310302"),
+    # Pekdiker 2024: 20 % of 300 new RA patients had no small joint involvement at onset
+    ("small hand joint involvement", "is typical of", "rheumatoid arthritis", "frequency", "0.80",
+     "DOI:10.46497/archrheumatol.2024.10417"),
+    # ultrasound tenosynovitis in 44 of 90 RA patients
+    ("tenosynovitis", "is typical of", "rheumatoid arthritis", "frequency", "0.489", "PMID:22055542"),
+    # DXR hand bone loss in 59 % of 167 early RA patients
+    ("periarticular osteoporosis", "is typical of", "rheumatoid arthritis", "frequency", "0.59", "PMCID:PMC5581443"),
+    # diabetes in 42 of 141 septic arthritis patients
+    ("diabetes mellitus", "is typical of", "septic arthritis", "frequency", "0.298", "PMID:39832148"),
+    # EVALUA, 1258 primary-care OA patients: knee 84.3 %, hip 23.4 %, hands 14.7 %, onset around 60
+    ("knee involvement", "is typical of", "osteoarthritis", "frequency", "0.843", "DOI:10.1016/j.reumae.2015.03.007"),
+    ("hip involvement", "is typical of", "osteoarthritis", "frequency", "0.234", "DOI:10.1016/j.reumae.2015.03.007"),
+    ("small hand joint involvement", "is typical of", "osteoarthritis", "frequency", "0.147",
+     "DOI:10.1016/j.reumae.2015.03.007"),
+    ("age over 60 years", "is typical of", "osteoarthritis", "frequency_class", "HP:0040282",
+     "DOI:10.1016/j.reumae.2015.03.007"),
+    # McCabe 2017: no knee OA aspirate of 55 above 1,000 cells/mm3 -- rare, not excluded
+    ("high synovial fluid leukocyte count", "argues against", "osteoarthritis", "frequency_class", "HP:0040284",
+     "PMCID:PMC5340187"),
+]
+
+
+@pytest.mark.parametrize(("finding", "relation", "disease", "column", "value", "source"), FIGURES)
+def test_figure_is_the_one_read_in_its_source(
+    finding: str, relation: str, disease: str, column: str, value: str, source: str
+) -> None:
+    row = _row(finding, relation, disease)
+    assert row["status"] == "sourced", row
+    assert row[column] == value
+    sources = [x.strip() for x in row["source"].split(";")]
+    assert source in sources and all(is_primary(x) for x in sources)
+    assert row["evidence"] and row["n"]
+
+
+def test_argues_against_rows_are_frequencies_not_exclusions() -> None:
+    for r in read_table(JOINT):
+        if r["relation"] == "argues against" and r["disease"] == "osteoarthritis" and r["status"] == "sourced":
+            assert r["frequency_class"] != "HP:0040285", r.where()
