@@ -203,6 +203,17 @@ def test_load_of_a_url_is_refused(writable: OxigraphServer) -> None:
             listener.accept()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux answers on all of 127.0.0.0/8")
+def test_the_engine_is_not_on_a_guessable_port(writable: OxigraphServer) -> None:
+    """The engine has no authentication: on 127.0.0.1 a web page could find it by trying the ~28,000 ephemeral
+    ports and post a cross-site ``DROP ALL`` straight to it, past the proxy's token and Origin checks (F17). It
+    listens on a random loopback address instead, and nothing of it is on 127.0.0.1 at its port."""
+    host, port = writable.engine_host, writable.engine_port
+    assert host.startswith("127.") and host != "127.0.0.1"
+    assert _listening(port, host)
+    assert not _listening(port)  # a blind cross-site post to 127.0.0.1:PORT finds nothing
+
+
 def test_the_token_allows_writes(writable: OxigraphServer) -> None:
     headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {writable.token}"}
     body = b"INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }"
@@ -212,10 +223,10 @@ def test_the_token_allows_writes(writable: OxigraphServer) -> None:
 # ------------------------------------------------------------------------------------------------ F15
 
 
-def _listening(port: int) -> bool:
+def _listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 @pytest.mark.slow
@@ -237,15 +248,17 @@ def test_kill_9_of_serve_leaves_no_engine_and_no_store(tmp_path: Path) -> None:
         engine = [pid for pid, cmd in children if "--bind" in cmd]
         stores = [Path(arg) for _, cmd in children for arg in cmd.split() if "calcgraph-oxigraph-" in arg]
         assert engine and stores
-        engine_port = int(
-            next(c for p, c in children if p == engine[0]).split("--bind")[1].split()[0].rsplit(":", 1)[1]
+        engine_host, engine_port_text = (
+            next(c for p, c in children if p == engine[0]).split("--bind")[1].split()[0].rsplit(":", 1)
         )
+        engine_port = int(engine_port_text)
+        assert engine_host.startswith("127.") and _listening(engine_port, engine_host)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and (_listening(engine_port) or any(s.exists() for s in stores)):
+        while time.monotonic() < deadline and (_listening(engine_port, engine_host) or any(s.exists() for s in stores)):
             time.sleep(0.2)
-        assert not _listening(engine_port), "the engine outlived serve"
+        assert not _listening(engine_port, engine_host), "the engine outlived serve"
         assert not _listening(port)
         assert not any(s.exists() for s in stores), "the temporary store was left behind"
     finally:

@@ -74,11 +74,29 @@ def oxigraph_binary() -> str:
     return found
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
+def free_port(host: str = HOST) -> int:
+    """A TCP port on ``host`` (127.0.0.1) that nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
+        s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def engine_address() -> tuple[str, int]:
+    """Where the engine listens: a random address of the loopback network 127.0.0.0/8 and a free port on it.
+
+    Oxigraph has no authentication, and anything that reaches its port bypasses the proxy's checks (token, origin,
+    limits). A web page cannot find ``127.R.R.R:PORT`` by trying ports (about 10^12 combinations instead of 28,000 on
+    127.0.0.1), nor can a DNS-rebinding page name it. Linux answers on every 127.x.y.z; where binding one fails
+    (other systems), the engine falls back to a random port on 127.0.0.1. Local processes can still see the address
+    in the process table: the proxy's guarantees are for clients that use its port (docs/sparql.md)."""
+    rng = secrets.SystemRandom()
+    for _ in range(8):
+        host = f"127.{rng.randrange(1, 255)}.{rng.randrange(0, 256)}.{rng.randrange(2, 255)}"
+        try:
+            return host, free_port(host)
+        except OSError:
+            break
+    return HOST, free_port()
 
 
 def check_port_free(port: int) -> None:
@@ -296,8 +314,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 for k, v in self.headers.items()
                 if k.lower() not in {"host", "connection", "keep-alive", "transfer-encoding", "authorization", "origin"}
             }
-            headers["Host"] = f"{HOST}:{srv.engine_port}"
-            conn = http.client.HTTPConnection(HOST, srv.engine_port, timeout=srv.timeout_s + srv.grace_s + 5)
+            headers["Host"] = f"{srv.engine_host}:{srv.engine_port}"
+            conn = http.client.HTTPConnection(srv.engine_host, srv.engine_port, timeout=srv.timeout_s + srv.grace_s + 5)
             try:
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
@@ -372,7 +390,7 @@ class OxigraphServer:
         self.limits = Limits(max_bytes=max_query_bytes, max_depth=max_depth, allow_service=allow_service)
         self.allowed_hosts = {f"{HOST}:{self.port}", f"localhost:{self.port}"}
         self.allowed_origins = {f"http://{h}" for h in self.allowed_hosts}
-        self.engine_port = 0
+        self.engine_host, self.engine_port = HOST, 0
         self.restarts = 0
         self.ready = threading.Event()
         self.slots = threading.BoundedSemaphore(max_concurrent)
@@ -461,10 +479,10 @@ class OxigraphServer:
             raise ServerError(f"oxigraph could not load the data: {load.stderr.strip().splitlines()[-1:]}")
         data.unlink()
         mode = "serve" if self.writable else "serve-read-only"
-        self.engine_port = free_port()
+        self.engine_host, self.engine_port = engine_address()
         timeout_arg = str(max(1, int(self.timeout_s + 0.999)))
         self._cmd = [
-            binary, mode, "--location", str(store), "--bind", f"{HOST}:{self.engine_port}",
+            binary, mode, "--location", str(store), "--bind", f"{self.engine_host}:{self.engine_port}",
             "--union-default-graph", "--timeout-s", timeout_arg,
         ]  # fmt: skip
         self._log = self._dir / "server.log"
@@ -512,7 +530,8 @@ class OxigraphServer:
                 self.ready.set()
                 return
             time.sleep(0.1)
-        raise ServerError(f"oxigraph server did not answer on {HOST}:{self.engine_port} within {timeout:.0f} s")
+        where = f"{self.engine_host}:{self.engine_port}"
+        raise ServerError(f"oxigraph server did not answer on {where} within {timeout:.0f} s")
 
     def _kill_engine(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -559,15 +578,17 @@ class OxigraphServer:
         self._ended.set()
 
     def _answers(self) -> bool:
-        req = urllib.request.Request(
-            f"http://{HOST}:{self.engine_port}/query?query=ASK%7B%7D",
-            headers={"Accept": "application/sparql-results+json"},
-        )
+        # http.client, not urllib: no $http_proxy may see the engine's address (it is not in a usual $no_proxy)
+        conn = http.client.HTTPConnection(self.engine_host, self.engine_port, timeout=2)
         try:
-            with urllib.request.urlopen(req, timeout=2) as resp:
-                return resp.status == 200
-        except (urllib.error.URLError, OSError):
+            conn.request("GET", "/query?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"})
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status == 200
+        except (OSError, http.client.HTTPException):
             return False
+        finally:
+            conn.close()
 
     def wait(self) -> int:
         """Block until the server ends (the engine cannot be kept running); returns its exit code."""
