@@ -278,7 +278,9 @@ def test_septic_arthritis_with_crystals_and_a_negative_gram_stain(kg: KnowledgeG
     r = run(kg, case)
     assert [p["label"] for p in r["proven"]] == ["calcium pyrophosphate deposition disease"]
     septic = entry(r, "septic arthritis")
-    assert septic["rank"] <= 2 and septic["probability"] >= 0.1
+    # >= 5 %: the sourced knee share of acute CPP crystal arthritis (0.76, Eliseev 2015) instead of the 0.65 default
+    # lowered septic arthritis from about 0.10 to 0.09; it stays second, with a negative Gram stain barely counting
+    assert septic["rank"] <= 2 and septic["probability"] >= 0.05
     gram = next(x for x in septic["against"] if x["finding"] == "positive synovial fluid Gram stain")
     assert gram["lr"] >= 0.5  # a negative Gram stain barely lowers infection (sensitivity 0.26)
 

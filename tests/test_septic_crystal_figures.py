@@ -81,6 +81,8 @@ def test_double_contour_specificity_is_against_cppd() -> None:
         (MSU, "pseudogout", 0.02, 0.08),  # review #20: about 5 %, not P 0.01
         (CPP, "gout", 0.02, 0.08),
         ("double contour sign on ultrasound", "pseudogout", 0.05, 0.2),
+        # review #28: first MTP only weighted -6 points in the 2023 criteria; 4 of 45 acute CPP arthritis (Eliseev 2015)
+        ("first metatarsophalangeal joint involvement", "pseudogout", 0.05, 0.15),
     ],
 )
 def test_crystals_merely_rarer_are_frequencies_not_near_exclusion(
@@ -103,3 +105,20 @@ def test_common_findings_of_gout_are_annotated() -> None:
         ("bone erosions", "gout"),
     ]:
         assert key in keys, key
+
+
+def test_joint_distribution_and_attack_pattern_figures_are_the_published_ones() -> None:
+    """Acute CPP crystal arthritis sites (Eliseev 2015, 45 crystal-proven outpatients), monoarticular onset of
+    incident gout (Elfishawi 2020, 243/271), erythema LR+ for gout (EULAR 2006) and the lipohaemarthrosis imaging
+    signs (CT study of 30 knees) replace the 0.65 default."""
+    eliseev = "DOI:10.14412/1995-4484-2015-375-378"
+    for finding, freq in (("knee involvement", "0.76"), ("ankle involvement", "0.30")):
+        row = _row(finding, "is typical of", "pseudogout")
+        assert (row["status"], row["frequency"], row["n"], row["source"]) == ("sourced", freq, "45", eliseev)
+    mono = _row("acute monoarthritis", "is typical of", "gout")
+    assert (mono["frequency"], mono["n"], mono["source"]) == ("0.90", "271", "DOI:10.3899/jrheum.190346")
+    erythema = _row("erythema over the affected joint", "is typical of", "gout")
+    assert (erythema["lr_positive"], erythema["source"]) == ("2.44", "DOI:10.1136/ard.2006.055251")
+    for finding in ("fat-fluid level in the joint", "fracture line on imaging"):
+        row = _row(finding, "is typical of", "lipohaemarthrosis from subchondral fracture")
+        assert (row["status"], row["frequency_class"]) == ("sourced", "HP:0040281")  # very frequent, not obligate
