@@ -169,10 +169,11 @@ class DiagnoseJob(Job):
 
         return reasoner_classes(case, self.ontology, self.reasoner)
 
-    def work(self, case: Any, where: str, line: int) -> str:
+    def work(self, case: Any, where: str, line: int) -> bytes | str:
+        """The case's result as one line of JSON (UTF-8 bytes, no newline)."""
         from calcgraph.vectorised import dumps
 
-        return dumps(self.diagnose(case)).decode("utf-8")
+        return dumps(self.diagnose(case))
 
     def work_chunk(self, cases: list[tuple[Any, str, int]]) -> list[Outcome]:
         """The chunk's differentials at once (:func:`calcgraph.vectorised.diagnose_chunk`: the JSON of
@@ -193,19 +194,24 @@ class DiagnoseJob(Job):
                 continue
             ready.append((len(out), case, where, n))
             out.append(Outcome(n))
-        results = diagnose_chunk(model, rows, top=self.top, n_next=self.n_next)
-        for (pos, case, where, n), data in zip(ready, results, strict=True):
-            try:  # then what diagnose() adds, in its order
-                tail = [b',"unused_terms":', dumps([u.as_dict() for u in case.unused]) if case.unused else b"[]"]
-                if self.classes:
-                    from calcgraph.agreement import disagreements
+        # what diagnose() adds after the differential, in its order, written into each case's JSON
+        tails = []
+        for pos, case, where, n in ready:
+            tail = b',"unused_terms":' + (dumps([u.as_dict() for u in case.unused]) if case.unused else b"[]")
+            if self.classes:
+                from calcgraph.agreement import disagreements
 
+                try:
                     found = self.classify(case)
-                    tail += [b',"classes":', dumps(found)]
-                    tail += [b',"class_disagreements":', dumps(disagreements(model, case.present, case.absent, found))]
-                out[pos] = Outcome(n, value=b"".join([data[:-1], *tail, b"}"]).decode("utf-8"))
-            except CalcgraphError as exc:
-                out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
+                    tail += b',"classes":' + dumps(found)
+                    tail += b',"class_disagreements":' + dumps(disagreements(model, case.present, case.absent, found))
+                except CalcgraphError as exc:
+                    out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
+            tails.append(tail)
+        done = diagnose_chunk(model, rows, top=self.top, n_next=self.n_next, tails=tails)
+        for (pos, _, _, n), data in zip(ready, done, strict=True):
+            if out[pos].error is None:
+                out[pos] = Outcome(n, value=data)
         return out
 
 

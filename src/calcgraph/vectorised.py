@@ -9,10 +9,12 @@ JSON. :func:`diagnose_chunk` does the same work for a whole chunk of cases:
   ranking (``np.lexsort`` along each row);
 * **next tests** -- the expected information gain of every unrecorded finding for every case of the chunk in a few
   array operations (the arithmetic of :func:`~calcgraph.diagnose.next_tests`, element for element);
-* **explanations** -- each explanation item (a finding's evidence for or against a candidate) is serialised once per
-  process, from :func:`calcgraph.diagnose._new_item` itself, and a case's lists are joined from those bytes: no dict
-  is built or copied per case;
-* **JSON** -- `orjson <https://github.com/ijl/orjson>`_ for the few values that change per case.
+* **JSON** -- every piece of text that does not change from case to case (an explanation item: a finding's
+  evidence for or against a candidate, from :func:`calcgraph.diagnose._new_item` itself; the head of an entry, a
+  family, a member or a next test) is serialised once per process. A chunk's results are then sequences of piece
+  ids, computed with numpy for the whole chunk (the explanation lists sorted by LR in one ``argsort``), and each
+  case's JSON is one ``bytes.join``: no dict is built or copied per case, and `orjson
+  <https://github.com/ijl/orjson>`_ spells the few values that change per case.
 
 The output is the JSON of :func:`~calcgraph.diagnose.diagnose` (the same keys, values and order; a float may be
 spelled differently, e.g. ``0.000056`` for ``5.6e-05``, the same number). ``tests/test_fast_paths.py`` compares
@@ -22,7 +24,6 @@ tables, the items and the tie-break all come from there.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,13 +77,12 @@ def rounded(a: np.ndarray, digits: int) -> list[Any]:
     return _rounded(a, digits).tolist()
 
 
-def spelled(a: np.ndarray, digits: int) -> list[list[bytes]]:
-    """Each row of the 2-d ``a`` rounded to ``digits`` (:func:`rounded`) and spelled as Python's ``repr`` (what the
-    json module writes). orjson spells a float as ``repr`` does when it is 0 or between 1e-4 and 1e16 in size (the
-    same shortest digits, positional); any other value is spelled by ``repr`` itself."""
-    n_rows, n_cols = a.shape
-    if n_rows == 0 or n_cols == 0:
-        return [[] for _ in range(n_rows)]
+def spelled(a: np.ndarray, digits: int) -> list[bytes]:
+    """The elements of ``a`` (row after row) rounded to ``digits`` (:func:`rounded`) and spelled as Python's
+    ``repr`` (what the json module writes). orjson spells a float as ``repr`` does when it is 0 or between 1e-4 and
+    1e16 in size (the same shortest digits, positional); any other value is spelled by ``repr`` itself."""
+    if a.size == 0:
+        return []
     flat = _rounded(a, digits).reshape(-1)
     toks = orjson.dumps(flat, option=_OPT)[1:-1].split(b",")
     size = np.abs(flat)
@@ -90,7 +90,7 @@ def spelled(a: np.ndarray, digits: int) -> list[list[bytes]]:
         other = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
     for i in np.flatnonzero(other).tolist():
         toks[i] = repr(float(flat[i])).encode()
-    return [toks[r * n_cols : (r + 1) * n_cols] for r in range(n_rows)]
+    return toks
 
 
 def _sums(table: np.ndarray, rows: Sequence[Sequence[int]]) -> np.ndarray:
@@ -152,19 +152,31 @@ def rank_chunk(model: dg.Model, pres: Sequence[Sequence[int]], abse: Sequence[Se
 
 
 def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * np.log2(p), 0.0)
-    return terms.sum(axis=axis)
+    """The entropy (bits) along ``axis``: the floats of ``sum(where(p > 0, -p * log2(p), 0))``, with fewer
+    temporaries (``0 - sum(p * log2(p))`` is the same float: negation is exact)."""
+    pos = p > 0
+    terms = np.log2(p, out=np.zeros(p.shape), where=pos)
+    np.multiply(terms, p, out=terms, where=pos)
+    return 0.0 - terms.sum(axis=axis)
 
 
-def next_tests_chunk(
-    model: dg.Model, post: np.ndarray, recorded: Sequence[Sequence[int]], k: int, n: int
-) -> list[list[dict[str, Any]]]:
+class NextTests:
+    """What :func:`next_tests` finds for a chunk: per case (rows) the chosen findings ``best`` (first ``count[c]`` of
+    each row), their expected information gain rounded to 4 digits, and the candidate each outcome favours."""
+
+    __slots__ = ("best", "count", "fav_neg", "fav_pos", "gain")
+
+    def __init__(self, best: np.ndarray, count: np.ndarray, gain: np.ndarray, fav_pos: np.ndarray, fav_neg: np.ndarray):
+        self.best, self.count, self.gain, self.fav_pos, self.fav_neg = best, count, gain, fav_pos, fav_neg
+
+
+def next_tests(model: dg.Model, post: np.ndarray, recorded: Sequence[Sequence[int]], k: int, n: int) -> NextTests:
     """:func:`~calcgraph.diagnose.next_tests` of every case of the chunk (same arithmetic, element for element)."""
     n_c, n_d = post.shape
-    out: list[list[dict[str, Any]]] = [[] for _ in range(n_c)]
-    if n_c == 0 or n <= 0 or n_d < 2 or k < 2:
-        return out
+    n = max(0, min(n, len(model.rows)))
+    none = np.zeros((n_c, 0), dtype=np.intp)
+    if n_c == 0 or n == 0 or n_d < 2 or k < 2:
+        return NextTests(none, np.zeros(n_c, dtype=np.intp), np.zeros((n_c, 0)), none, none)
     top = np.argsort(-post, axis=1, kind="stable")[:, :k]
     pi = np.take_along_axis(post, top, axis=1)
     total = pi.sum(axis=1)
@@ -181,7 +193,7 @@ def next_tests_chunk(
     with np.errstate(divide="ignore", invalid="ignore"):
         h_pos = _entropy(joint_pos / p_pos[None, :, :], axis=0)
         h_neg = _entropy(joint_neg / p_neg[None, :, :], axis=0)
-    gain = _entropy(pi)[:, None] - (p_pos * h_pos + p_neg * h_neg)
+        gain = _entropy(pi)[:, None] - (p_pos * h_pos + p_neg * h_neg)
     n_f = gain.shape[1]
     mask = np.ones((n_c, n_f), dtype=bool)
     flat = [c * n_f + i for c, r in enumerate(recorded) for i in r]
@@ -190,64 +202,80 @@ def next_tests_chunk(
     keyed = np.where(mask, -gain, np.inf)  # recorded findings sort last and are never taken
     best = np.argsort(keyed, axis=1, kind="stable")[:, :n]
     best_raw = np.take_along_axis(gain, best, axis=1)
-    best_gain, best_rounded = best_raw.tolist(), rounded(best_raw, 4)
-    best_ok = np.take_along_axis(mask, best, axis=1).tolist()
-    # the candidate each outcome favours: argmax over the top-k of the joint, as next_tests takes it
+    # taken while unrecorded and gaining more than 1e-6 bits (next_tests stops at the first that does not)
+    take = np.take_along_axis(mask, best, axis=1) & ~(best_raw <= 1e-6)
+    take &= (ok & mask.any(axis=1))[:, None]
+    count = np.logical_and.accumulate(take, axis=1).sum(axis=1)
     # the candidate each outcome of a chosen test favours: the first maximum over the top-k, as np.argmax takes it
     chosen = np.broadcast_to(best[None, :, :], (joint_pos.shape[0], *best.shape))
     fav_pos = np.take_along_axis(top, np.argmax(np.take_along_axis(joint_pos, chosen, axis=2), axis=0), axis=1)
     fav_neg = np.take_along_axis(top, np.argmax(np.take_along_axis(joint_neg, chosen, axis=2), axis=0), axis=1)
-    fav_pos_l, fav_neg_l = fav_pos.tolist(), fav_neg.tolist()
-    usable = (ok & mask.any(axis=1)).tolist()
-    names, curies, fnames = model.names, model.finding_curies, model.finding_names
-    for c, b_row in enumerate(best.tolist()):
-        if not usable[c]:
-            continue
-        tests = out[c]
-        g_row, r_row, ok_row, fp, fn = best_gain[c], best_rounded[c], best_ok[c], fav_pos_l[c], fav_neg_l[c]
-        for t, b in enumerate(b_row):
-            g = g_row[t]
-            if not ok_row[t] or g <= 1e-6:
-                break
-            tests.append(
-                {
-                    "id": curies[b],
-                    "label": fnames[b],
-                    "expected_information_gain": r_row[t],
-                    "if_present_favours": names[fp[t]],
-                    "if_absent_favours": names[fn[t]],
-                }
-            )
-    return out
+    return NextTests(best, count, _rounded(best_raw, 4), fav_pos, fav_neg)
 
 
-#: One explanation item: (its LR, its JSON).
-Cell = tuple[float, bytes]
+#: Ids of the fixed pieces of every result (the first entries of :attr:`_Fragments.pieces`).
+_EMPTY, _PROB, _FOR, _AGAINST, _CLOSE, _FAMILY_CLOSE = range(6)
+_FIXED = [b"", b',"probability":', b',"for":[', b'],"against":[', b"]}", b"}]}"]
 
 
 class _Fragments:
     """Serialised pieces of one model's output, built once per process (a few tens of milliseconds).
 
-    ``cells[side][o][i][j]`` is the explanation item of finding row ``i`` observed ``o`` (0 present, 1 absent) for
-    candidate ``j`` -- from :func:`calcgraph.diagnose._new_item` -- where :func:`~calcgraph.diagnose.diagnose` lists
-    it for (side 0: ``log10 LR > EXPLAIN_MIN``) or against (side 1: ``< -EXPLAIN_MIN``) the candidate, else
-    ``None``."""
+    :attr:`pieces` holds every piece of JSON that does not change from case to case, each running up to the next
+    value that does: the explanation items (a finding's evidence for or against a candidate, from
+    :func:`calcgraph.diagnose._new_item` itself; the first of a list with the list's key, the others with a leading
+    comma), the heads of entries (with their rank), of families and of members. A chunk's results are sequences of
+    piece ids, computed with numpy for the whole chunk and joined once per case (:func:`diagnose_chunk`)."""
 
     def __init__(self, model: dg.Model) -> None:
         self.model = model
-        pos = self._cells(model.log_pos, "present")
-        neg = self._cells(model.log_neg, "absent")
-        self.cells = ((pos[0], neg[0]), (pos[1], neg[1]))
-        self.head = [
-            b',"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name)
+        n_f, n_d = model.log_pos.shape
+        pieces: list[bytes] = list(_FIXED)
+
+        def add(items: list[bytes]) -> np.ndarray:
+            ids = np.arange(len(pieces), len(pieces) + len(items), dtype=np.intp)
+            pieces.extend(items)
+            return ids
+
+        # explanation items of the combined rows (0..n_f-1 present, n_f..2n_f-1 absent, 2n_f: no finding) x columns
+        self.n_rows = n_f
+        self.log = np.vstack([model.log_pos, model.log_neg, np.zeros((1, n_d))])
+        self.lr = np.zeros(self.log.shape)
+        first = np.full(self.log.size, _EMPTY, dtype=np.intp)
+        comma = np.full(self.log.size, _EMPTY, dtype=np.intp)
+        for r, row in enumerate(self.log[: 2 * n_f].tolist()):
+            i, observed = (r, "present") if r < n_f else (r - n_f, "absent")
+            for j, v in enumerate(row):
+                if v > dg.EXPLAIN_MIN or v < -dg.EXPLAIN_MIN:
+                    it = dg._new_item(model, i, j, v, observed)
+                    data = orjson.dumps(it)
+                    self.lr[r, j] = it["lr"]
+                    key = _FIXED[_FOR] if v > dg.EXPLAIN_MIN else _FIXED[_AGAINST]
+                    first[r * n_d + j], comma[r * n_d + j] = add([key + data, b"," + data])
+        self.item_first, self.item_comma = first, comma
+        # an entry's head, up to its score: b'{"rank":R,"id":...,"label":...,"score":' (with a leading comma after
+        # the first entry), for ranks 0..n_d and columns
+        heads = [
+            b',"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name) + b',"score":'
             for cur, name in zip(model.curies, model.names, strict=True)
         ]
-        # families (calcgraph.diagnose.families_of): the head of each family's and each member's object
-        self.member_head = [
+        self.entry_open = np.stack(
+            [
+                add([b'%s{"rank":%d%s' % (comma_, rank, h) for rank in range(n_d + 1) for h in heads]).reshape(
+                    n_d + 1, n_d
+                )
+                for comma_ in (b"", b",")
+            ]
+        )
+        member_head = [
             b'{"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name) + b',"probability":'
             for cur, name in zip(model.curies, model.names, strict=True)
         ]
-        self.family_head = [
+        #: a family's first member (with the family's b',"members":['), the others (closing the one before)
+        self.member_open = np.stack(
+            [add([b',"members":[' + h for h in member_head]), add([b"}," + h for h in member_head])]
+        )
+        family_head = [
             b'{"id":'
             + orjson.dumps(model.curies[roots[0]])
             + b',"label":'
@@ -255,32 +283,23 @@ class _Fragments:
             + b',"probability":'
             for roots, _ in model.families
         ]
+        self.family_open = np.stack([add(family_head), add([b"," + h for h in family_head])])
         self.family_members = [np.array(members, dtype=np.intp) for _, members in model.families]
-        # a one-member family's object, its probability (the member's own) spelled twice: one % per case
-        self.single = [
-            self.family_head[k] + b'%s,"members":[' + self.member_head[members[0]] + b"%s}]}"
-            if len(members) == 1
-            else None
-            for k, (_, members) in enumerate(model.families)
-        ]
         self.family_tiebreak = np.array([model.tiebreak[roots[0]] for roots, _ in model.families], dtype=np.int64)
-
-    def _cells(self, table: np.ndarray, observed: str) -> tuple[list[list[Cell | None]], list[list[Cell | None]]]:
-        fors: list[list[Cell | None]] = []
-        against: list[list[Cell | None]] = []
-        for i, row in enumerate(table.tolist()):
-            f_row: list[Cell | None] = []
-            a_row: list[Cell | None] = []
-            for j, v in enumerate(row):
-                cell = None
-                if v > dg.EXPLAIN_MIN or v < -dg.EXPLAIN_MIN:
-                    it = dg._new_item(self.model, i, j, v, observed)
-                    cell = (it["lr"], orjson.dumps(it))
-                f_row.append(cell if v > dg.EXPLAIN_MIN else None)
-                a_row.append(cell if v < -dg.EXPLAIN_MIN else None)
-            fors.append(f_row)
-            against.append(a_row)
-        return fors, against
+        #: a family's pieces: its head and probability, 2 per member, and b'}]}'
+        self.family_size = np.array([3 + 2 * len(m) for m in self.family_members], dtype=np.intp)
+        # a next test's head, up to its gain (with a leading comma after the first), and its tail for each pair of
+        # favoured candidates
+        test_head = [
+            b'{"id":' + orjson.dumps(cur) + b',"label":' + orjson.dumps(name) + b',"expected_information_gain":'
+            for cur, name in zip(model.finding_curies, model.finding_names, strict=True)
+        ]
+        self.test_open = np.stack([add(test_head), add([b"," + h for h in test_head])])
+        names = [orjson.dumps(name) for name in model.names]
+        self.test_favours = add(
+            [b',"if_present_favours":%s,"if_absent_favours":%s}' % (a, b) for a in names for b in names]
+        ).reshape(n_d, n_d)
+        self.pieces = np.array([*pieces, b""], dtype=object)[:-1]  # (the extra item keeps numpy from making 2-d)
 
 
 _FRAGMENTS: dict[int, _Fragments] = {}
@@ -294,10 +313,37 @@ def _fragments(model: dg.Model) -> _Fragments:
     return f
 
 
-_LR = operator.itemgetter(0)
-#: One entry of the differential; score and probability come spelled as Python's repr (:func:`spelled`), which is
-#: what the json module writes.
-_ENTRY = b'{"rank":%d%s,"score":%s,"probability":%s,"for":[%s],"against":[%s]}'
+def _shared_ranks(lifted: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """:func:`~calcgraph.diagnose.shared_ranks` of each row of ranking keys ``(lifted, s)``, sorted best first."""
+    n_c, n_t = s.shape
+    pos = np.broadcast_to(np.arange(1, n_t + 1), (n_c, n_t))
+    if n_t == 0:
+        return pos.copy()
+    same = np.zeros((n_c, n_t), dtype=bool)
+    same[:, 1:] = (lifted[:, 1:] == lifted[:, :-1]) & (s[:, 1:] == s[:, :-1])
+    return np.maximum.accumulate(np.where(same, 0, pos), axis=1)
+
+
+def _explained(frag: _Fragments, rows: np.ndarray, cols: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Piece ids of the explanation lists of every (case, entry): ``rows`` (cases x W combined rows, padded with
+    the no-finding row, W >= 1) against ``cols`` (cases x entries); side 0 the evidence for (LR descending), 1
+    against (LR ascending), equal LRs in the order of the case's findings, as :func:`~calcgraph.diagnose.diagnose`
+    sorts them. Returns the ids (cases x entries x W; the first opens the list) and which of them are used."""
+    n_d = frag.log.shape[1]
+    cell = rows[:, None, :] * n_d + cols[:, :, None]
+    log = frag.log.ravel()[cell]
+    lr = frag.lr.ravel()[cell]
+    if side == 0:
+        member = log > dg.EXPLAIN_MIN
+        key = np.where(member, -lr, np.inf)
+    else:
+        member = log < -dg.EXPLAIN_MIN
+        key = np.where(member, lr, np.inf)
+    cell = np.take_along_axis(cell, np.argsort(key, axis=-1, kind="stable"), axis=-1)
+    count = member.sum(axis=-1)
+    ids = frag.item_comma[cell]
+    ids[:, :, 0] = np.where(count > 0, frag.item_first[cell[:, :, 0]], _AGAINST if side else _FOR)
+    return ids, np.arange(rows.shape[1]) < np.maximum(count, 1)[:, :, None]
 
 
 def diagnose_chunk(
@@ -307,92 +353,118 @@ def diagnose_chunk(
     top: int = 10,
     n_next: int = 5,
     k_next: int = dg.NEXT_TESTS_K,
+    tails: Sequence[bytes] | None = None,
 ) -> list[bytes]:
     """The JSON of :func:`calcgraph.diagnose.diagnose` for each ``(case id, present rows, absent rows)`` (rows from
-    :func:`rows_of`), computed for the whole chunk at once (module docstring)."""
+    :func:`rows_of`), computed for the whole chunk at once (module docstring). ``tails``: per case, more
+    ``,"key":value`` members to end its object with."""
     if not cases:
         return []
-    ids = [c[0] for c in cases]
+    n_c = len(cases)
     pres = [c[1] for c in cases]
     abse = [c[2] for c in cases]
     ranked = rank_chunk(model, pres, abse)
     s, post, order = ranked.s, ranked.post, ranked.order
-    n_top = max(0, min(top, s.shape[1]))
-    tops = order[:, :n_top].tolist()
-    scores = spelled(np.take_along_axis(s, order[:, :n_top], axis=1), 4)
-    all_ranks = ranked.ranks(n_top)
-    probs = spelled(np.take_along_axis(post, order[:, :n_top], axis=1), 6)
-    tests = (
-        next_tests_chunk(model, post, [[*p, *a] for p, a in zip(pres, abse, strict=True)], k_next, n_next)
-        if n_next > 0
-        else [[] for _ in cases]
-    )
+    n_d = s.shape[1]
+    n_top = max(0, min(top, n_d))
+    top_cols = order[:, :n_top]
+    tests = next_tests(model, post, [[*p, *a] for p, a in zip(pres, abse, strict=True)], k_next, n_next)
     frag = _fragments(model)
-    (for_pos, for_neg), (against_pos, against_neg) = frag.cells
-    head = frag.head
-    # families: the sums and orders of calcgraph.diagnose.families_of for the whole chunk
-    f_head, m_head = frag.family_head, frag.member_head
+    n_fam = len(frag.family_members)
+    n_static = len(frag.pieces)
+    case_col = np.arange(n_c, dtype=np.intp)
+    # the values that change per case, spelled as Python's repr: the entries' scores and probabilities, every
+    # posterior, the families' probabilities; then each case's head, middle (proofs) and end (fit, next tests, tails)
     sums = dg.family_sums(model, post)
-    fam_order = np.lexsort((np.broadcast_to(frag.family_tiebreak, sums.shape), -sums), axis=-1).tolist()
-    fam_tok = spelled(sums, 6)
-    post_tok = spelled(post, 6)
-    member_order = []
-    for members in frag.family_members:
-        sub = post[:, members]
-        by = np.lexsort((np.broadcast_to(model.tiebreak[members], sub.shape), -sub), axis=-1)
-        member_order.append(members[by].tolist())
-    single = frag.single
-    # fit (calcgraph.diagnose.fit_of) for the chunk: the best score per case, rounded as round() does and spelled
-    # as orjson spells that float
-    best = s.max(axis=1) if s.shape[1] else np.full(len(ids), dg.LOG_EXCLUDED)
-    best_tok = orjson.dumps(_rounded(best, 4).tolist())[1:-1].split(b",")
-    below = (best < dg.NONE_FITS_LOG10_LR).tolist()
-    fit_tail = b',"best_log10_lr":%s,"threshold":' + orjson.dumps(dg.NONE_FITS_LOG10_LR) + b"}"
-    proofs_all = ranked.proofs
-    out = []
-    for c, case_id in enumerate(ids):
-        p_rows, a_rows = pres[c], abse[c]
-        rows_for = [for_pos[i] for i in p_rows] + [for_neg[i] for i in a_rows]
-        rows_against = [against_pos[i] for i in p_rows] + [against_neg[i] for i in a_rows]
-        entries = []
-        for rank, j, sc, pr in zip(all_ranks[c], tops[c], scores[c], probs[c], strict=True):
-            fors = [x for r in rows_for if (x := r[j]) is not None]
-            against = [x for r in rows_against if (x := r[j]) is not None]
-            if len(fors) > 1:
-                fors.sort(key=_LR, reverse=True)  # stable: equal LRs keep their order, as diagnose() sorts
-            if len(against) > 1:
-                against.sort(key=_LR)
-            entries.append(
-                _ENTRY
-                % (
-                    rank,
-                    head[j],
-                    sc,
-                    pr,
-                    b",".join([x[1] for x in fors]),
-                    b",".join([x[1] for x in against]),
-                )
-            )
-        proofs = proofs_all[c]
+    dyn = spelled(np.take_along_axis(s, top_cols, axis=1), 4)
+    base_prob = n_static + len(dyn)
+    dyn += spelled(np.take_along_axis(post, top_cols, axis=1), 6)
+    base_post = n_static + len(dyn)
+    dyn += spelled(post, 6)
+    base_fam = n_static + len(dyn)
+    dyn += spelled(sums, 6)
+    base_case = n_static + len(dyn)
+    dyn += [b'{"case":%s,"differential":[' % orjson.dumps(c[0]) for c in cases]
+    for proofs in ranked.proofs:
         if proofs:
             proven, note = dg.proven_of(model, proofs)
-            head_c = b'"proven":%s,"proven_note":%s' % (orjson.dumps(proven), orjson.dumps(note))
+            dyn.append(b'],"proven":%s,"proven_note":%s,"families":[' % (orjson.dumps(proven), orjson.dumps(note)))
         else:
-            head_c = b'"proven":[],"proven_note":""'
-        families = []
-        ptok, ftok = post_tok[c], fam_tok[c]
-        for k in fam_order[c]:
-            one = single[k]
-            if one is not None:
-                tok = ftok[k]
-                families.append(one % (tok, tok))
-                continue
-            body = b",".join([m_head[j] + ptok[j] + b"}" for j in member_order[k][c]])
-            families.append(f_head[k] + ftok[k] + b',"members":[' + body + b"]}")
-        fit = (b'{"none_fits":false' if proofs or not below[c] else b'{"none_fits":true') + fit_tail % best_tok[c]
-        extra = b'%s,"families":[%s],"fit":%s' % (head_c, b",".join(families), fit)
-        out.append(
-            b'{"case":%s,"differential":[%s],%s,"next_tests":%s}'
-            % (orjson.dumps(case_id), b",".join(entries), extra, orjson.dumps(tests[c]))
-        )
+            dyn.append(b'],"proven":[],"proven_note":"","families":[')
+    best = s.max(axis=1) if n_d else np.full(n_c, dg.LOG_EXCLUDED)
+    best_tok = orjson.dumps(_rounded(best, 4).tolist())[1:-1].split(b",")
+    below = (best < dg.NONE_FITS_LOG10_LR).tolist()
+    end = b'],"fit":{"none_fits":%s,"best_log10_lr":%s,"threshold":' + orjson.dumps(dg.NONE_FITS_LOG10_LR)
+    end += b'},"next_tests":['
+    for c in range(n_c):
+        none_fits = b"false" if ranked.proofs[c] or not below[c] else b"true"
+        dyn.append(end % (none_fits, best_tok[c]))
+    base_gain = n_static + len(dyn)
+    if tests.gain.size:
+        dyn += orjson.dumps(tests.gain.ravel().tolist())[1:-1].split(b",")
+    base_tail = n_static + len(dyn)
+    if tails is not None:
+        dyn += [b"]%s}" % t for t in tails]
+    # next tests: 3 pieces each, the first count[c] of each case
+    n_t = tests.best.shape[1]
+    test = np.empty((n_c, n_t, 3), dtype=np.intp)
+    test[:, :, 0] = frag.test_open[(np.arange(n_t) > 0).astype(np.intp)[None, :], tests.best]
+    test[:, :, 1] = base_gain + np.arange(n_c * n_t, dtype=np.intp).reshape(n_c, n_t)
+    test[:, :, 2] = frag.test_favours[tests.fav_pos, tests.fav_neg]
+    test_keep = np.broadcast_to((np.arange(n_t)[None, :] < tests.count[:, None])[:, :, None], test.shape)
+    # the differential: n_top entries per case, each 5 pieces and two explanation lists of up to W items
+    n_rows = frag.n_rows
+    width = max(1, max((len(p) + len(a) for p, a in zip(pres, abse, strict=True)), default=0))
+    rows = np.full((n_c, width), 2 * n_rows, dtype=np.intp)
+    for c, (p, a) in enumerate(zip(pres, abse, strict=True)):
+        rows[c, : len(p)] = p
+        rows[c, len(p) : len(p) + len(a)] = [n_rows + i for i in a]
+    entry = np.empty((n_c, n_top, 5 + 2 * width), dtype=np.intp)
+    keep = np.ones(entry.shape, dtype=bool)
+    ranks = _shared_ranks(np.take_along_axis(ranked.lifted, top_cols, axis=1), np.take_along_axis(s, top_cols, axis=1))
+    entry[:, :, 0] = frag.entry_open[(np.arange(n_top) > 0).astype(np.intp)[None, :], ranks, top_cols]
+    flat_ct = np.arange(n_c * n_top, dtype=np.intp).reshape(n_c, n_top)
+    entry[:, :, 1] = n_static + flat_ct
+    entry[:, :, 2] = _PROB
+    entry[:, :, 3] = base_prob + flat_ct
+    entry[:, :, 4 : 4 + width], keep[:, :, 4 : 4 + width] = _explained(frag, rows, top_cols, 0)
+    entry[:, :, 4 + width : 4 + 2 * width], keep[:, :, 4 + width : 4 + 2 * width] = _explained(frag, rows, top_cols, 1)
+    entry[:, :, 4 + 2 * width] = _CLOSE
+    # families, best first (calcgraph.diagnose.families_of): each family's block of pieces put at its place
+    fam_order = np.lexsort((np.broadcast_to(frag.family_tiebreak, sums.shape), -sums), axis=-1)
+    size = frag.family_size
+    start = np.zeros((n_c, n_fam), dtype=np.intp)  # where each family's block starts, per case
+    if n_fam:
+        np.put_along_axis(start, fam_order, np.cumsum(size[fam_order], axis=1) - size[fam_order], axis=1)
+    fam = np.empty((n_c, int(size.sum())), dtype=np.intp)
+    for k, members in enumerate(frag.family_members):
+        at = start[:, k]
+        fam[case_col, at] = frag.family_open[(at > 0).astype(np.intp), k]
+        fam_tok = base_fam + case_col * n_fam + k
+        fam[case_col, at + 1] = fam_tok
+        m = len(members)
+        sub = post[:, members]
+        by = members[np.lexsort((np.broadcast_to(model.tiebreak[members], sub.shape), -sub), axis=-1)]
+        slots = at[:, None] + 2 + 2 * np.arange(m)[None, :]
+        fam[case_col[:, None], slots] = frag.member_open[(np.arange(m) > 0).astype(np.intp)[None, :], by]
+        # a one-member family's member has the family's probability (the same float, spelled once)
+        fam[case_col[:, None], slots + 1] = fam_tok[:, None] if m == 1 else base_post + case_col[:, None] * n_d + by
+        fam[case_col, at + 2 + 2 * m] = _FAMILY_CLOSE
+    head = (base_case + case_col)[:, None]
+    close = (base_tail + case_col)[:, None] if tails is not None else np.full((n_c, 1), _CLOSE, dtype=np.intp)
+    layout = np.concatenate(
+        [head, entry.reshape(n_c, -1), head + n_c, fam, head + 2 * n_c, test.reshape(n_c, -1), close], axis=1
+    )
+    fixed = np.ones((n_c, fam.shape[1] + 2), dtype=bool)
+    keep_all = np.concatenate(
+        [fixed[:, :1], keep.reshape(n_c, -1), fixed, test_keep.reshape(n_c, -1), fixed[:, :1]], axis=1
+    )
+    table = np.concatenate([frag.pieces, np.array([*dyn, b""], dtype=object)[:-1]])
+    parts = table[layout[keep_all]].tolist()
+    out = []
+    begin = 0
+    join = b"".join
+    for stop in np.cumsum(keep_all.sum(axis=1)).tolist():
+        out.append(join(parts[begin:stop]))
+        begin = stop
     return out

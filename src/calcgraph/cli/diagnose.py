@@ -121,13 +121,16 @@ def render_table(result: dict[str, Any]) -> str:
 
 
 @contextmanager
-def _output(out: Path | None) -> Iterator[IO[str]]:
+def _output(out: Path | None) -> Iterator[IO[bytes]]:
+    """Where ``--batch`` writes its JSON Lines (UTF-8 bytes): standard output, or ``out`` atomically."""
     if out is None:
-        yield sys.stdout
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
         return
     from calcgraph.io import atomic_write
 
-    with atomic_write(out) as fh:
+    with atomic_write(out, "wb") as fh:
         yield fh
 
 
@@ -188,7 +191,8 @@ def run_batch(
                 else:
                     bar.write(msg, file=sys.stderr)
                 continue
-            fh.write(o.value + "\n")
+            fh.write(o.value)
+            fh.write(b"\n")
             ok += 1
     where = f" to {out}" if out else ""
     click.echo(f"diagnosed {ok} case(s){where}; {n_failed} line(s) failed", err=True)
