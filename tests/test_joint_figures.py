@@ -300,3 +300,42 @@ def test_pseudo_osteoarthritis_crystal_and_imaging_rows_yield_to_the_umbrella() 
     for finding in ("calcium pyrophosphate crystals in synovial fluid", "chondrocalcinosis on imaging"):
         row = _row(finding, "is typical of", "pseudo-osteoarthritis")
         assert row["status"] == "no published figure" and "rule 2" in row["comment"]
+
+
+@pytest.mark.parametrize(
+    ("finding", "relation", "disease", "cls", "source"),
+    [
+        # EULAR 2011 proposition 5: 'occasional systemic upset (with elevation of CRP and ESR)'
+        (
+            "elevated erythrocyte sedimentation rate",
+            "is typical of",
+            "pseudo-rheumatoid CPPD",
+            "HP:0040283",
+            "PMID:21216817",
+        ),
+        ("chronic symmetric polyarthritis", "is typical of", "pseudo-rheumatoid CPPD", "HP:0040282", "PMID:21216817"),
+        # triangular fibrocartilage CC in 17 of 17 CPPD patients first diagnosed as seronegative RA
+        ("wrist involvement", "is typical of", "pseudo-rheumatoid CPPD", "HP:0040281", "PMID:31140401"),
+        # McCarty type F is the Charcot-like destructive form
+        (
+            "severe destructive arthropathy",
+            "is typical of",
+            "pseudo-neuropathic CPPD",
+            "HP:0040281",
+            "PMCID:PMC4694041",
+        ),
+        ("subchondral bone collapse", "is typical of", "pseudo-neuropathic CPPD", "HP:0040282", "PMCID:PMC4694041"),
+    ],
+)
+def test_pseudo_rheumatoid_and_neuropathic_classes_name_their_source(
+    finding: str, relation: str, disease: str, cls: str, source: str
+) -> None:
+    row = _row(finding, relation, disease)
+    assert row["status"] == "sourced" and row["frequency_class"] == cls
+    assert source in [x.strip() for x in row["source"].split(";")]
+
+
+def test_pseudo_neuropathic_rows_name_mccarty_type_f() -> None:
+    for r in _rows():
+        if r["disease"] == "pseudo-neuropathic CPPD":
+            assert "type E" not in r["comment"], r.where()  # type E is asymptomatic (lanthanic) CPPD
