@@ -74,6 +74,34 @@ def test_a_crash_between_the_two_renames_is_completed_by_the_next_run(
     assert not b.build(EDIT, out).written
 
 
+def test_a_reader_of_the_release_never_sees_a_torn_pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between a crash and the next build, every command that reads the release (paths.release_owl/_ttl/_path)
+    completes the interrupted renames first, so none reads a new .owl beside the old .ttl."""
+    out = tmp_path / "home" / "ontology"
+    out.mkdir(parents=True)
+    for name in ("calcgraph.owl", "calcgraph.ttl"):
+        (out / name).write_bytes(b"old " + name.encode())
+    new = {"calcgraph.owl": b"new owl", "calcgraph.ttl": b"new ttl"}
+    real = os.replace
+
+    def crash_at_the_second_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(dst).name == "calcgraph.ttl":
+            raise KeyboardInterrupt("killed between the renames")
+        real(src, dst)
+
+    monkeypatch.setattr(b.os, "replace", crash_at_the_second_rename)
+    with pytest.raises(KeyboardInterrupt):
+        b.write_release(out, new)
+    monkeypatch.setattr(b.os, "replace", real)
+    assert (out / "calcgraph.owl").read_bytes() == b"new owl" and (
+        out / "calcgraph.ttl"
+    ).read_bytes() == b"old calcgraph.ttl"
+    monkeypatch.setenv(paths.HOME_VARIABLE, str(tmp_path / "home"))
+    assert paths.release_ttl().read_bytes() == b"new ttl"
+    assert paths.release_owl().read_bytes() == b"new owl"
+    assert not (out / b.JOURNAL).exists() and not list(out.glob(".*.release-tmp"))
+
+
 def test_a_crash_before_the_commit_leaves_both_old_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = _release(tmp_path)
     before = _digest(out)

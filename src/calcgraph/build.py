@@ -26,6 +26,7 @@ from rdflib.term import Node
 
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import sweep_stale_temps
+from calcgraph.paths import RELEASE_JOURNAL
 from calcgraph.qc import report
 from calcgraph.tables import merge_tables, table_paths
 from calcgraph.vocab import ONTOLOGY_IRI
@@ -207,7 +208,7 @@ def build(source: Path, out_dir: Path) -> BuildResult:
     return BuildResult(owl, ttl, len(g), written=True)
 
 
-JOURNAL = ".calcgraph-release.journal"
+JOURNAL = RELEASE_JOURNAL
 
 
 def _tmp_name(name: str) -> str:

@@ -17,6 +17,7 @@ else the user's cache directory (``$XDG_CACHE_HOME/calcgraph`` or ``~/.cache/cal
 
 from __future__ import annotations
 
+import contextlib
 import os
 from importlib import resources
 from pathlib import Path
@@ -57,13 +58,33 @@ def edit_file() -> Path:
     return ontology_dir() / "calcgraph-edit.ttl"
 
 
+#: Written by ``calcgraph build`` between committing a release and renaming both files (``calcgraph.build``).
+RELEASE_JOURNAL = ".calcgraph-release.journal"
+
+
+def complete_release(directory: Path) -> None:
+    """Finish a release write that a crash interrupted after its commit point, before a release file is read.
+
+    ``calcgraph build`` replaces calcgraph.owl and calcgraph.ttl together (a journal of both complete temp files,
+    then two renames); killed between the renames it leaves a new .owl beside the old .ttl until the next build.
+    Every reader of the release goes through here, so none reads such a pair: the renames are completed first (a
+    stat when there is no journal). A directory the reader cannot write is left as it is."""
+    if (Path(directory) / RELEASE_JOURNAL).exists():
+        from calcgraph.build import recover_release
+
+        with contextlib.suppress(OSError):
+            recover_release(Path(directory))
+
+
 def release_owl() -> Path:
+    complete_release(ontology_dir())
     return ontology_dir() / "calcgraph.owl"
 
 
 def release_path(release: Path | None) -> Path:
     """``release`` or the release ontology (RDF/XML), which must exist."""
     path = Path(release) if release is not None else release_owl()
+    complete_release(path.parent)
     if not path.is_file():
         from calcgraph.errors import OntologySourceError
 
@@ -72,6 +93,7 @@ def release_path(release: Path | None) -> Path:
 
 
 def release_ttl() -> Path:
+    complete_release(ontology_dir())
     return ontology_dir() / "calcgraph.ttl"
 
 
