@@ -187,8 +187,28 @@ def test_qc_problems_name_the_line_of_the_statement(tmp_path: Path) -> None:
     out = _release(tmp_path)
     with pytest.raises(OntologyQCError) as info:
         b.build(src, out)
-    lines = text.splitlines()
-    subject = max(i for i in range(1, n + 1) if lines[i - 1].startswith("CALCGRAPH:"))
     (dup,) = [p for p in info.value.problems if "duplicate-label" in p]
-    assert dup.startswith(f"{src}:{subject}: [duplicate-label]"), dup
+    other = _line_with('rdfs:label "pseudogout"')
+    first, second = sorted((n, other))
+    assert dup.startswith(f"{src}:{first}: [duplicate-label]"), dup
+    assert dup.endswith(f"(written at lines {first}, {second})"), dup
     shutil.rmtree(out)
+
+
+@pytest.mark.parametrize(
+    ("added", "rule"),
+    [
+        ("CALCGRAPH:0001005 rdfs:subClassOf CALCGRAPH:0009999 .", "dangling-reference"),
+        ("CALCGRAPH:0001005 rdfs:seeAlso <http://exa mple.org/x> .", "invalid-iri"),
+        ('CALCGRAPH:0001005 rdfs:label "a second label" .', "multiple-labels"),
+    ],
+)
+def test_each_qc_problem_names_the_line_it_is_written_at(tmp_path: Path, added: str, rule: str) -> None:
+    """F19: a dangling reference, an invalid IRI and a second label named no line (or the subject's first one)."""
+    text = EDIT.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + added + "\n"
+    src = tmp_path / "edit.ttl"
+    src.write_text(text, encoding="utf-8")
+    with pytest.raises(OntologyQCError) as info:
+        b.check(src)
+    (problem,) = [p for p in info.value.problems if f"[{rule}]" in p]
+    assert problem.startswith(f"{src}:{len(text.splitlines())}: [{rule}]"), problem

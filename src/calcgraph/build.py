@@ -9,6 +9,7 @@ a crash fell between the two renames).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -27,7 +28,7 @@ from rdflib.term import Node
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import sweep_stale_temps
 from calcgraph.paths import RELEASE_JOURNAL
-from calcgraph.qc import report
+from calcgraph.qc import Problem, report
 from calcgraph.tables import merge_tables, table_paths
 from calcgraph.vocab import ONTOLOGY_IRI
 
@@ -126,12 +127,67 @@ def check(path: Path) -> Graph:
     problems = report(g)
     if problems:
         lines = statement_lines(Path(path))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
         shown = []
         for p in problems:
-            found = sorted(lines[e] for e in p.entity.split(", ") if e in lines)
-            shown.append(f"{path}:{found[0]}: {p}" if found else str(p))
+            line = problem_line(p, text, lines)
+            more = label_lines(p, text) if p.rule == "duplicate-label" else []
+            also = f" (written at lines {', '.join(map(str, more))})" if len(more) > 1 else ""
+            shown.append(f"{path}:{line}: {p}{also}" if line else str(p))
         raise OntologyQCError(str(path), shown)
     return g
+
+
+def _line_of_token(text: str, token: str, *, last: bool = False) -> int | None:
+    """The line of ``token`` standing alone (not inside a longer name), case-insensitively; its first or last."""
+    pattern = r"(?<![\w:/#])" + re.escape(token) + r"(?![\w])"
+    hits = [m.start() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+    if not hits:
+        return None
+    at = hits[-1] if last else hits[0]
+    return text.count("\n", 0, at) + 1
+
+
+def label_lines(p: Problem, text: str) -> list[int]:
+    """The lines where the label of a ``duplicate-label`` problem is written (any case)."""
+    label = p.message.removeprefix("share the label ")
+    try:
+        value = ast.literal_eval(label)
+    except (ValueError, SyntaxError):
+        return []
+    pattern = r"rdfs:label\s+(?:" + "|".join(re.escape(q) for q in (f'"{value}"', f"'{value}'")) + ")"
+    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+
+
+def problem_line(p: Problem, text: str, lines: dict[str, int]) -> int | None:
+    """The line of the statement a QC problem is about: where the undeclared term is used, where the bad IRI or
+    the duplicated label is written (its last occurrence: the later copy), else where the subject's statements
+    start. None when the edit file does not hold it (a relation table, the merged imports)."""
+    if p.rule in {"dangling-reference", "relation-target"}:
+        local = p.entity.split(":", 1)[1] if ":" in p.entity else p.entity
+        found = _line_of_token(text, p.entity) or _line_of(text, f"/CALCGRAPH_{local}>")
+        if found:
+            return found
+    elif p.rule == "invalid-iri":
+        with contextlib.suppress(ValueError, SyntaxError):
+            iri = ast.literal_eval(p.entity)
+            found = _line_of(text, f"<{iri}>") or _line_of(text, str(iri))
+            if found:
+                return found
+    elif p.rule == "duplicate-label":
+        found_all = label_lines(p, text)
+        if found_all:
+            return found_all[0]
+    elif p.rule in {"multiple-labels", "multiple-definitions"}:
+        # a second statement block of the same subject (written later) is the usual culprit
+        starts = [m.start() for m in re.finditer(r"^" + re.escape(p.entity) + r"\s", text, flags=re.MULTILINE)]
+        if len(starts) > 1:
+            return text.count("\n", 0, starts[-1]) + 1
+    found_lines = sorted(lines[e] for e in p.entity.split(", ") if e in lines)
+    return found_lines[0] if found_lines else None
 
 
 _STATEMENT = re.compile(r"^([^\s#@][^\s]*)\s")
