@@ -21,6 +21,12 @@ java = pytest.mark.java
 
 CPP_SF = "calcium pyrophosphate crystals in synovial fluid"
 XRD = "CPP crystals confirmed by X-ray diffraction or spectroscopy"
+XRD_SF = "CPP crystals in synovial fluid confirmed by X-ray diffraction or spectroscopy"
+XRD_TISSUE = "CPP crystals in tissue confirmed by X-ray diffraction or spectroscopy"
+CRYSTAL_FLUID = "case with crystal-proven joint fluid"
+TYPE_F = "case suggestive of pseudo-neuropathic CPPD"
+EVIDENCE = "case with evidence of calcinosis cutis"
+CHALKY = "chalky white discharge from skin lesions"
 BIOPSY = "CPP crystals on biopsy of a soft-tissue mass"
 MSU = "monosodium urate crystals in synovial fluid"
 CC = "chondrocalcinosis on radiograph"
@@ -74,7 +80,10 @@ def ex(id: str, present: tuple[str, ...], absent: tuple[str, ...] = (), *, yes=(
 
 EXAMPLES = [
     # ---- Ryan-McCarty criterion I: X-ray diffraction / spectroscopy only; biopsy morphology is IIA
-    ex("crit-I-xrd", (XRD,), yes=[I_, DEFINITE]),
+    ex("crit-I-xrd", (XRD,), yes=[I_, DEFINITE], no=[CRYSTAL_FLUID]),  # specimen not stated: not joint fluid
+    # the proof is tissue-neutral: on tissue (biopsy, tophus, cartilage) or joint fluid, only the latter is joint fluid
+    ex("crit-I-xrd-tissue", (XRD_TISSUE,), yes=[I_, DEFINITE], no=[CRYSTAL_FLUID, IIA]),
+    ex("crit-I-xrd-fluid", (XRD_SF,), yes=[I_, DEFINITE, CRYSTAL_FLUID], no=[IIA]),
     ex("crit-I-near-miss-morphology", ("calcified soft-tissue mass", BIOPSY), yes=[IIA], no=[I_, DEFINITE]),
     # ---- IIIB: chronic arthritis and a distinguishing feature; not osteophytes + cysts; not a neuropathic joint
     ex("crit-IIIB-chronic-wrist", ("chronic arthritis lasting more than 6 weeks", "wrist involvement"), yes=[IIIB]),
@@ -234,6 +243,18 @@ EXAMPLES = [
     ex("evidence-biopsy", ("calcium deposits on skin biopsy",), yes=["case with evidence of calcinosis cutis"]),
     ex("evidence-deep", ("deep periarticular calcified masses",), yes=["case with evidence of calcinosis cutis"]),
     ex("evidence-near-miss-papules", ("hard skin papules or nodules",), no=["case with evidence of calcinosis cutis"]),
+    # a chalky white discharge is calcinosis evidence only once urate deposits are ruled out: gouty tophi discharge it
+    ex("evidence-chalky-urate-excluded", (CHALKY,), ("tophi", MSU), yes=[EVIDENCE]),
+    ex(  # validation case gout-tophaceous-skin-woman-pamjcm-2022
+        "evidence-near-miss-tophaceous-gout",
+        (CHALKY, "tophi", "skin ulcer", "hyperuricaemia", "double contour sign on ultrasound"),
+        no=[
+            EVIDENCE,
+            "case suggestive of dystrophic calcinosis cutis",
+            "case suggestive of idiopathic calcinosis cutis",
+        ],
+    ),
+    ex("evidence-near-miss-chalky-urate-unknown", (CHALKY, "hard skin papules or nodules"), no=[EVIDENCE]),
     # ---- iatrogenic: whatever the labs
     ex(
         "iatrogenic-with-hypocalcaemia",
@@ -303,6 +324,17 @@ EXAMPLES = [
         yes=["case suggestive of tophaceous CPPD"],
     ),
     ex(
+        "tophaceous-cppd-xrd-tissue",
+        ("calcified soft-tissue mass", XRD_TISSUE),
+        yes=["case suggestive of tophaceous CPPD", I_],
+        no=[CRYSTAL_FLUID],
+    ),
+    ex(  # the proof is on joint fluid, not on the mass
+        "tophaceous-near-miss-fluid-xrd",
+        ("calcified soft-tissue mass", XRD_SF),
+        no=["case suggestive of tophaceous CPPD"],
+    ),
+    ex(
         "tophaceous-near-miss-tumour",
         ("calcified soft-tissue mass", "malignant cells on biopsy"),
         (BIOPSY,),
@@ -318,8 +350,37 @@ EXAMPLES = [
     ex(
         "charcot-near-miss-type-f",
         ("severe destructive arthropathy", "normal neurological examination", "chondrocalcinosis on imaging"),
-        yes=["case suggestive of pseudo-neuropathic CPPD"],
+        ("abnormal syphilis serology",),
+        yes=[TYPE_F],
         no=["case suggestive of Charcot arthropathy"],
+    ),
+    # ---- McCarty F: no neuropathy -- normal neurology and tabes excluded by a negative syphilis serology
+    ex(
+        "type-f-sensory-neuropathy-excluded",
+        ("severe destructive arthropathy", CPP_SF),
+        ("sensory neuropathy", "abnormal syphilis serology"),
+        yes=[TYPE_F],
+    ),
+    ex(
+        "type-f-near-miss-serology-unknown",
+        ("severe destructive arthropathy", "normal neurological examination", "chondrocalcinosis on imaging"),
+        no=[TYPE_F],
+    ),
+    ex(
+        "type-f-near-miss-tabes",
+        (
+            "severe destructive arthropathy",
+            "normal neurological examination",
+            "chondrocalcinosis on imaging",
+            "abnormal syphilis serology",
+        ),
+        no=[TYPE_F],
+    ),
+    ex(
+        "type-f-near-miss-neurology-unknown",
+        ("severe destructive arthropathy", "chondrocalcinosis on imaging"),
+        ("abnormal syphilis serology",),
+        no=[TYPE_F],
     ),
     ex(
         "tumoral-hftc",

@@ -111,12 +111,11 @@ EXPECTED: dict[str, set[str]] = {
         IIB,
         "case suggestive of pseudo-neuropathic CPPD",
     },
-    "reason-tophaceous-biopsy.yaml": {  # X-ray diffraction proof is a subclass of CPP crystals in synovial fluid
+    "reason-tophaceous-biopsy.yaml": {  # X-ray diffraction of tissue: criterion I, but not crystal-proven joint fluid
         CPPD_EVIDENCE,
         CRIT_I,
         IIA,
         DEFINITE,
-        CRYSTALS,
         "case suggestive of tophaceous CPPD",
     },
 }
