@@ -122,3 +122,16 @@ def test_joint_distribution_and_attack_pattern_figures_are_the_published_ones() 
     for finding in ("fat-fluid level in the joint", "fracture line on imaging"):
         row = _row(finding, "is typical of", "lipohaemarthrosis from subchondral fracture")
         assert (row["status"], row["frequency_class"]) == ("sourced", "HP:0040281")  # very frequent, not obligate
+
+
+def test_definitional_exclusions_and_the_gout_erosion_share() -> None:
+    """No joint symptoms excludes acute CPP crystal arthritis (2023 entry criterion, as for asymptomatic CPPD);
+    radiographic gout erosions are a minority finding (0.20 of 210), not the 0.65 default."""
+    assert _row("no joint symptoms", "argues against", "pseudogout")["frequency_class"] == "HP:0040285"
+    erosions = _row("bone erosions", "is typical of", "gout")
+    assert (erosions["frequency"], erosions["n"]) == ("0.20", "210")
+    cc = _row("chondrocalcinosis on imaging", "is typical of", "pseudogout")
+    assert cc["frequency_class"] == "HP:0040282"  # 'most patients' (Fam 1981) read as frequent, not very frequent
+    rows = [r for r in read_table(JOINT) if (r["finding"], r["relation"], r["disease"])
+            == ("malignant cells on biopsy", "argues against", "tophaceous CPPD")]
+    assert len(rows) == 1 and rows[0]["frequency_class"] == "HP:0040285" and rows[0]["status"] == "sourced"
