@@ -160,6 +160,20 @@ def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
     return 0.0 - terms.sum(axis=axis)
 
 
+def _first_n(keys: np.ndarray, n: int) -> np.ndarray:
+    """``np.argsort(keys, axis=1, kind="stable")[:, :n]``: a partition finds each row's n-th smallest key, then only
+    the n chosen (those below it, and the first of those equal to it) are sorted."""
+    n_c, n_f = keys.shape
+    if n >= n_f or n_f < 64 or np.isnan(keys).any():
+        return np.argsort(keys, axis=1, kind="stable")[:, :n]
+    nth = np.partition(keys, n - 1, axis=1)[:, n - 1 : n]
+    below = keys < nth
+    at = keys == nth
+    take = below | (at & (np.cumsum(at, axis=1) <= n - below.sum(axis=1, keepdims=True)))
+    chosen = np.nonzero(take)[1].reshape(n_c, n)  # in column order
+    return np.take_along_axis(chosen, np.argsort(np.take_along_axis(keys, chosen, axis=1), axis=1, kind="stable"), 1)
+
+
 class NextTests:
     """What :func:`next_tests` finds for a chunk: per case (rows) the chosen findings ``best`` (first ``count[c]`` of
     each row), their expected information gain rounded to 4 digits, and the candidate each outcome favours."""
@@ -186,13 +200,16 @@ def next_tests(model: dg.Model, post: np.ndarray, recorded: Sequence[Sequence[in
     # sequence, exactly as it adds the short rows of next_tests' (findings, k) arrays -- and fast.
     pf = model.p.T[top.T]  # P(F|D) of each case's top-k
     w = pi.T[:, :, None]
-    joint_pos = pf * w
-    p_pos = joint_pos.sum(axis=0)
-    joint_neg = (1 - pf) * w
-    p_neg = joint_neg.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        h_pos = _entropy(joint_pos / p_pos[None, :, :], axis=0)
-        h_neg = _entropy(joint_neg / p_neg[None, :, :], axis=0)
+        joint = pf * w  # P(F, D): the finding present
+        p_pos = joint.sum(axis=0)
+        joint /= p_pos  # (in place: the same floats as joint / p_pos)
+        h_pos = _entropy(joint, axis=0)
+        np.subtract(1, pf, out=joint)
+        joint *= w  # the finding absent
+        p_neg = joint.sum(axis=0)
+        joint /= p_neg
+        h_neg = _entropy(joint, axis=0)
         gain = _entropy(pi)[:, None] - (p_pos * h_pos + p_neg * h_neg)
     n_f = gain.shape[1]
     mask = np.ones((n_c, n_f), dtype=bool)
@@ -200,16 +217,17 @@ def next_tests(model: dg.Model, post: np.ndarray, recorded: Sequence[Sequence[in
     if flat:
         mask.ravel()[flat] = False
     keyed = np.where(mask, -gain, np.inf)  # recorded findings sort last and are never taken
-    best = np.argsort(keyed, axis=1, kind="stable")[:, :n]
+    best = _first_n(keyed, n)
     best_raw = np.take_along_axis(gain, best, axis=1)
     # taken while unrecorded and gaining more than 1e-6 bits (next_tests stops at the first that does not)
     take = np.take_along_axis(mask, best, axis=1) & ~(best_raw <= 1e-6)
     take &= (ok & mask.any(axis=1))[:, None]
     count = np.logical_and.accumulate(take, axis=1).sum(axis=1)
     # the candidate each outcome of a chosen test favours: the first maximum over the top-k, as np.argmax takes it
-    chosen = np.broadcast_to(best[None, :, :], (joint_pos.shape[0], *best.shape))
-    fav_pos = np.take_along_axis(top, np.argmax(np.take_along_axis(joint_pos, chosen, axis=2), axis=0), axis=1)
-    fav_neg = np.take_along_axis(top, np.argmax(np.take_along_axis(joint_neg, chosen, axis=2), axis=0), axis=1)
+    # (the joint probabilities of the chosen findings again: the same products of the same floats)
+    pf = np.take_along_axis(pf, np.broadcast_to(best[None, :, :], (pf.shape[0], *best.shape)), axis=2)
+    fav_pos = np.take_along_axis(top, np.argmax(pf * w, axis=0), axis=1)
+    fav_neg = np.take_along_axis(top, np.argmax((1 - pf) * w, axis=0), axis=1)
     return NextTests(best, count, _rounded(best_raw, 4), fav_pos, fav_neg)
 
 
