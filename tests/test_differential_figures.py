@@ -48,6 +48,17 @@ FIGURES = [
     # the knee is a minority site of neuropathic arthropathy (anecdotal in diabetes)
     ("knee involvement", "is typical of", "neuropathic arthropathy", "frequency_class", "HP:0040283",
      "DOI:10.1186/s12891-019-2873-9"),
+    # PMR Cohort Study (654 incident primary-care PMR): severe stiffness through the day
+    ("proximal limb girdle stiffness", "is typical of", "polymyalgia rheumatica", "frequency_class", "HP:0040281",
+     "PMID:27605116"),
+    # isolated PF OA in 186 of the 539 with radiographic knee OA (Keele cohort): frequent, not near-exclusion
+    ("severe patellofemoral involvement", "argues against", "osteoarthritis", "frequency_class", "HP:0040282",
+     "PMID:19401244"),
+    # MCP OA in 138 of 425 hand OA patients (mild, mostly MCP 1-2)
+    ("second and third metacarpophalangeal joint involvement", "argues against", "osteoarthritis", "frequency",
+     "0.325", "PMID:33973396"),
+    # radiocarpal involvement negligible in 368 hand OA patients
+    ("wrist involvement", "argues against", "osteoarthritis", "frequency_class", "HP:0040284", "PMID:28161769"),
     # McCabe 2017: no knee OA aspirate of 55 above 1,000 cells/mm3 -- rare, not excluded
     ("high synovial fluid leukocyte count", "argues against", "osteoarthritis", "frequency_class", "HP:0040284",
      "PMCID:PMC5340187"),
