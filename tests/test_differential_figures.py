@@ -32,6 +32,12 @@ FIGURES = [
     ("periarticular osteoporosis", "is typical of", "rheumatoid arthritis", "frequency", "0.59", "PMCID:PMC5581443"),
     # diabetes in 42 of 141 septic arthritis patients
     ("diabetes mellitus", "is typical of", "septic arthritis", "frequency", "0.298", "PMID:39832148"),
+    # Kosice series (141): hip 12.1 %, shoulder 9.9 %; Amiens (109): mean age 60.1
+    ("hip involvement", "is typical of", "septic arthritis", "frequency", "0.121", "PMID:39832148"),
+    ("elbow or shoulder involvement", "is typical of", "septic arthritis", "frequency_class", "HP:0040283",
+     "PMID:39832148"),
+    ("age over 60 years", "is typical of", "septic arthritis", "frequency_class", "HP:0040282",
+     "DOI:10.1186/s12879-016-1540-0"),
     # EVALUA, 1258 primary-care OA patients: knee 84.3 %, hip 23.4 %, hands 14.7 %, onset around 60
     ("knee involvement", "is typical of", "osteoarthritis", "frequency", "0.843", "DOI:10.1016/j.reumae.2015.03.007"),
     ("hip involvement", "is typical of", "osteoarthritis", "frequency", "0.234", "DOI:10.1016/j.reumae.2015.03.007"),
