@@ -70,6 +70,19 @@ def test_unknown_finding_suggests_close_labels(index: FindingIndex) -> None:
     assert "x.yaml: field 'present'" in str(info.value)
 
 
+def test_names_resolved_again_give_the_same_findings_and_unknown_ones_fail_each_time(index: FindingIndex) -> None:
+    doc = {"id": "x", "present": ["fever", "HP:0001945"], "absent": ["male sex"]}
+    first, again = parse_case_dict(doc, index, "a"), parse_case_dict(doc, index, "b")
+    assert (first.present, first.absent) == (again.present, again.absent)
+    other = FindingIndex(dict(index.keys), dict(index.labels), index.hpo)  # a new index starts afresh
+    assert parse_case_dict(doc, other, "c").present == first.present
+    for where in ("d", "e"):
+        with pytest.raises(UnknownTermError, match=f"{where}: field 'present'"):
+            parse_case_dict({"id": "x", "present": ["fever", "hypercalcemiaa"]}, index, where)
+    with pytest.raises(CaseError, match="list of finding names"):
+        parse_case_dict({"id": "x", "present": ["fever", 3]}, index, "f")
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

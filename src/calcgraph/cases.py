@@ -257,7 +257,11 @@ class Case:
 def _names(value: Any, where: str) -> list[str]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+    try:  # every item text and not blank (str.strip refuses anything that is not text)
+        ok = isinstance(value, list) and all(map(str.strip, value))
+    except TypeError:
+        ok = False
+    if not ok:
         raise CaseError(where, "must be a list of finding names (labels, synonyms or CURIEs)")
     return value
 
@@ -303,6 +307,20 @@ def _finish(
     return Case(case_id, tuple(pres), tuple(abse), age, sex, where, unused=tuple(unused))
 
 
+#: Names resolved by the last index used (:func:`_memo`): a batch names the same few hundred findings again and again.
+_MEMO: dict[str, Any] = {"index": None, "names": {}}
+_MEMO_SIZE = 100_000
+
+
+def _memo(index: FindingIndex) -> dict[tuple[str, bool], tuple[str, ...]]:
+    """The names ``index`` has resolved (``(name, excluded)`` -> findings), kept while the same index is used; only
+    names that resolved are kept (an unknown name is looked up, and reported, each time)."""
+    if _MEMO["index"] is not index:
+        _MEMO["index"], _MEMO["names"] = index, {}
+    names: dict[tuple[str, bool], tuple[str, ...]] = _MEMO["names"]
+    return names
+
+
 def parse_case_dict(data: Any, index: FindingIndex, where: str, *, strict: bool = False) -> Case:
     """A case from a mapping: either the calcgraph case shape or a GA4GH phenopacket (has ``phenotypicFeatures``)."""
     if not isinstance(data, dict):
@@ -328,10 +346,17 @@ def parse_case_dict(data: Any, index: FindingIndex, where: str, *, strict: bool 
             raise CaseError(f"{where}: field 'sex'", f"{sex!r} is not one of {', '.join(sorted(SEXES))}")
         sex = sex.lower()
     found: dict[str, list[str]] = {"present": [], "absent": []}
+    memo = _memo(index)
     for key, out in found.items():
         fw = f"{where}: field {key!r}"
+        excluded = key == "absent"
         for n in _names(data.get(key), fw):
-            out.extend(index.resolve_terms(n, fw, excluded=key == "absent"))
+            got = memo.get((n, excluded))
+            if got is None:
+                got = index.resolve_terms(n, fw, excluded=excluded)
+                if len(memo) < _MEMO_SIZE:
+                    memo[n, excluded] = got
+            out.extend(got)
     age_years = None if age is None else float(age)
     return _finish(str(case_id), found["present"], found["absent"], age_years, sex, index, where)
 
