@@ -16,7 +16,16 @@ from rdflib import Graph
 import calcgraph
 from calcgraph.api import KnowledgeGraph
 from calcgraph.calibrate import youden_threshold
-from calcgraph.diagnose import LOG_EXCLUDED, NONE_FITS_LOG10_LR, build_model, diagnose, lr_table, shared_ranks
+from calcgraph.diagnose import (
+    LOG_EXCLUDED,
+    NOISE,
+    NONE_FITS_LOG10_LR,
+    P_TYPICAL,
+    build_model,
+    diagnose,
+    lr_table,
+    shared_ranks,
+)
 from calcgraph.knowledge import knowledge_base
 
 CG = "https://w3id.org/calcgraph/CALCGRAPH_"
@@ -424,32 +433,98 @@ def test_diabetic_charcot_foot(kg: KnowledgeGraph) -> None:
     assert all(x["finding"] != "abnormal syphilis serology" or x["lr"] > 0.5 for x in charcot["against"])
 
 
+JDM_GIRL = {
+    "id": "jdm-calcinosis",
+    "age": 10,
+    "sex": "female",
+    "present": [
+        "Gottron's papules",
+        "heliotrope rash",
+        "proximal muscle weakness",
+        "soft-tissue calcification on radiograph",
+        "chalky white discharge from skin lesions",
+        "normal serum calcium and phosphate",
+        "childhood onset",
+    ],
+}
+DM_FINDINGS = ("Gottron's papules", "heliotrope rash", "proximal muscle weakness")
+
+
 def test_jdm_calcinosis_in_a_girl(kg: KnowledgeGraph) -> None:
     """Review c6: 10 F, Gottron's papules, heliotrope rash, weakness, calcinosis on X-ray, chalky discharge, normal
-    labs. Scrotal calcinosis is impossible; the dermatomyositis findings do not count against the dystrophic
-    calcinosis that dermatomyositis can cause (rule 7)."""
-    case = {
-        "id": "jdm-calcinosis",
-        "age": 10,
-        "sex": "female",
-        "present": [
-            "Gottron's papules",
-            "heliotrope rash",
-            "proximal muscle weakness",
-            "soft-tissue calcification on radiograph",
-            "chalky white discharge from skin lesions",
-            "normal serum calcium and phosphate",
-            "childhood onset",
-        ],
-    }
-    r = run(kg, case)
+    labs. Scrotal calcinosis is impossible; the dermatomyositis findings count for the dystrophic calcinosis that
+    dermatomyositis can cause, with the sourced calcinosis frequency of its 'can cause' axiom (rule 7), so dystrophic
+    calcinosis cutis leads (it was 6th to 8th with the findings neutral)."""
+    r = run(kg, JDM_GIRL)
     assert entry(r, "idiopathic scrotal calcinosis")["probability"] == 0.0
-    assert labels(r).index("dermatomyositis") < 2
+    assert labels(r)[0] == "dystrophic calcinosis cutis"
+    assert labels(r).index("dermatomyositis") < 3
     dystrophic = entry(r, "dystrophic calcinosis cutis")
-    assert not any(x["finding"] in ("Gottron's papules", "heliotrope rash") for x in dystrophic["against"])
-    assert labels(r).index("dystrophic calcinosis cutis") < 5
+    assert not any(x["finding"] in DM_FINDINGS for x in dystrophic["against"])
+    for_ = {x["finding"]: x for x in dystrophic["for"]}
+    assert set(DM_FINDINGS) <= set(for_)
+    item = for_["Gottron's papules"]
+    assert item["relation"] == "points to dermatomyositis, which can cause it"
+    assert "PMCID:PMC5118224" in item["sources"] and "cause frequency 0.3" in item["figures"]
+    # P(F|S) = w P(F|C) + (1 - w) NOISE: w = 0.30 (calcinosis in JDM), P(Gottron|DM) as the model has it
+    i = kg.model.rows[kg.index.resolve("Gottron's papules")]
+    j, c = kg.model.names.index("dystrophic calcinosis cutis"), kg.model.names.index("dermatomyositis")
+    assert kg.model.p[i, j] == pytest.approx(0.30 * kg.model.p[i, c] + 0.70 * NOISE)
     table = lr_table(kg.model, kg.index.resolve("Gottron's papules"))
-    assert table["dystrophic calcinosis cutis"] == (1.0, 1.0) and table["pilomatricoma"][0] < 1
+    assert table["dystrophic calcinosis cutis"][0] > 2 and table["pilomatricoma"][0] < 1
+    assert table["dermatomyositis"][0] > table["dystrophic calcinosis cutis"][0]
+
+
+def test_jdm_calcinosis_near_miss_without_the_dermatomyositis_findings(kg: KnowledgeGraph) -> None:
+    """The same girl with the dermatomyositis findings excluded: nothing points to a cause, and dystrophic calcinosis
+    cutis falls out of the top three; the excluded findings of the cause weigh against it only mildly (LR- of the
+    same mixture, at most 1)."""
+    case = {**JDM_GIRL, "id": "calcinosis-no-dm", "present": [x for x in JDM_GIRL["present"] if x not in DM_FINDINGS]}
+    case["absent"] = list(DM_FINDINGS)
+    r = run(kg, case)
+    assert labels(r).index("dystrophic calcinosis cutis") >= 3
+    against = {x["finding"]: x["lr"] for x in entry(r, "dystrophic calcinosis cutis")["against"]}
+    assert set(DM_FINDINGS) <= set(against) and all(0.5 < against[f] < 1 for f in DM_FINDINGS)
+
+
+#: A toy ontology (test fixture): a cause C of a calcinosis S with one finding F, a rival calcinosis R.
+CAUSE_FIXTURE = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix oio: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix cg: <https://w3id.org/calcgraph/CALCGRAPH_> .
+cg:0001001 rdfs:subClassOf cg:0000001 ; rdfs:label "calcinosis S" .
+cg:0001002 rdfs:subClassOf cg:0000001 ; rdfs:label "calcinosis R" .
+cg:0001003 rdfs:subClassOf cg:0001001 ; rdfs:label "subtype of S" .
+cg:0002001 rdfs:subClassOf cg:0000001 ; rdfs:label "cause C" ; cg:0000023 cg:0001001 .
+cg:0003001 rdfs:subClassOf cg:0000002 ; rdfs:label "deposit" ; cg:0000020 cg:0001001, cg:0001002, cg:0002001 .
+cg:0003002 rdfs:subClassOf cg:0000002 ; rdfs:label "sign of C" ; cg:0000020 cg:0002001 .
+"""
+CAUSE_FREQUENCY = """
+[] a owl:Axiom ; owl:annotatedSource cg:0002001 ; owl:annotatedProperty cg:0000023 ; owl:annotatedTarget cg:0001001 ;
+   cg:0000018 0.4 ; oio:hasDbXref "PMID:1" .
+"""
+
+
+def test_a_sign_of_a_cause_counts_for_the_calcinosis_with_the_cause_frequency() -> None:
+    """Rule 7 on a toy: with the frequency w of S in C on the 'can cause' axiom, a sign of C counts for S with
+    P = w P(F|C) + (1 - w) NOISE (C's sign has the typical default); without it the sign is neutral for S. A subtype of
+    S inherits the neutrality, not the figure, and the rival R gets the noise either way."""
+    with_w = build_model(knowledge_base(Graph().parse(data=CAUSE_FIXTURE + CAUSE_FREQUENCY, format="turtle")))
+    without = build_model(knowledge_base(Graph().parse(data=CAUSE_FIXTURE, format="turtle")))
+    sign = CG + "0003002"
+    t_with, t_without = lr_table(with_w, sign), lr_table(without, sign)
+    assert t_without["calcinosis S"] == (1.0, 1.0) and t_without["subtype of S"] == (1.0, 1.0)
+    i, j = with_w.rows[sign], with_w.names.index("calcinosis S")
+    ps, b = 0.4 * P_TYPICAL + 0.6 * NOISE, float(with_w.background[i])
+    assert with_w.p[i, j] == pytest.approx(ps)
+    assert t_with["calcinosis S"] == pytest.approx((ps / b, (1 - ps) / (1 - b)))
+    assert t_with["subtype of S"] == (1.0, 1.0)
+    assert t_with["calcinosis R"][0] < 1 and t_with["cause C"][0] > t_with["calcinosis S"][0] > 1
+    r = diagnose(with_w, [CG + "0003001", sign], [], top=10)
+    assert [d["label"] for d in r["differential"]][:2] == ["cause C", "calcinosis S"]
+    r0 = diagnose(without, [CG + "0003001", sign], [], top=10)
+    assert r0["differential"][1]["probability"] < r["differential"][1]["probability"]
 
 
 def test_dialysis_patient_without_livedo_or_necrosis(kg: KnowledgeGraph) -> None:

@@ -17,7 +17,9 @@ Per (finding, disease) the likelihood ratios come from the effective evidence of
   F is neutral for D (LR 1): evidence that proves E says nothing against D (CPP crystals do not exclude septic
   arthritis; seed 000, ``domain.md`` section 3.3); the same holds for an 'argues against' axiom without figures (a
   sourced frequency stands);
-* causes: a finding of a disease C that 'can cause' the calcinosis S is neutral for S when S has no axiom for it;
+* causes: a finding of a disease C that 'can cause' the calcinosis S, when S has no axiom for it, counts for S with
+  ``P(F|S) = w P(F|C) + (1 - w) NOISE`` where the 'can cause' axiom gives the sourced frequency w of S in C (under the
+  uniform prior P(C|S) = w), never below LR 1; without a frequency it is neutral for S;
 * HPO frequency classes: *excluded* present or *obligate* absent make D impossible (``LOG_EXCLUDED``); the other
   classes give P(F|D) as the middle of their HPO range (``FREQUENCY_CLASS_P``);
 * equal scores share a rank (:func:`shared_ranks`); within a tie candidates are listed by label.
@@ -229,6 +231,29 @@ def build_model(kb: KnowledgeBase) -> Model:
             p[rows[f], col[d]] = freq
         else:
             p[rows[f], col[d]] = P_DIAGNOSTIC if e.relation == "diagnostic" else P_TYPICAL
+    # causes (clinical rule 7): a finding F of a disease C that can cause S, where S has no axiom of its own for F.
+    # With a sourced frequency w of S in C (on the 'can cause' axiom), F counts for S: under the model's uniform prior
+    # over candidates, P(C | S) = P(S | C) P(C) / P(S) = w, so P(F | S) = w P(F | C) + (1 - w) NOISE (the best such
+    # cause). Without a frequency F is neutral for S (below).
+    caused: dict[str, list[str]] = {}
+    for c, s_ in sorted(kb.causes):
+        caused.setdefault(c, []).append(s_)
+    via_cause: dict[tuple[int, int], tuple[float, str, float, float, tuple[str, ...]]] = {}
+    for (f, c), e in sorted(kb.effective.items()):
+        if not e.positive or c not in caused:
+            continue
+        i = rows[f]
+        for s_ in caused[c]:
+            fig = kb.cause_figures.get((c, s_))
+            if fig is None or (f, s_) in kb.effective:
+                continue
+            w, pc = _clamp(fig.frequency), float(p[i, col[c]])
+            ps = _clamp(w * pc + (1 - w) * NOISE)
+            best = via_cause.get((i, col[s_]))
+            if best is None or (ps, c) > (best[0], best[1]):
+                via_cause[(i, col[s_])] = (ps, c, w, pc, tuple(sorted({*fig.sources, *e.sources})))
+    for (i, j), (ps, _c, _w, _pc, _src) in via_cause.items():
+        p[i, j] = ps
     background = np.clip(p.mean(axis=1) if n_d else np.full(n_f, NOISE), P_MIN, 1 - P_MIN)
 
     lr_pos = np.minimum(1.0, NOISE / background)[:, None].repeat(n_d, axis=1)
@@ -240,6 +265,16 @@ def build_model(kb: KnowledgeBase) -> Model:
         lr_pos[i, j], lr_neg[i, j], p[i, j] = a, b_, pp
         rel = RELATION_LABELS[e.relation] + (" (excludes)" if a <= 0 or b_ <= 0 else "")
         details[(i, j)] = Detail(rel, text, e.sources, None if e.disease == d else e.disease)
+    for (i, j), (ps, c, w, pc, src) in sorted(via_cause.items()):
+        b = float(background[i])
+        # never below neutral: a finding of a cause does not count against the calcinosis it causes
+        lr_pos[i, j], lr_neg[i, j] = max(1.0, ps / b), min(1.0, (1 - ps) / (1 - b))
+        details[(i, j)] = Detail(
+            f"points to {kb.label(c)}, which can cause it",
+            f"P(F|D) = cause frequency {w:g} x P(F|{kb.label(c)}) {pc:.3g} + {1 - w:g} x noise {NOISE:g} = {ps:.3g}"
+            f" vs background {b:.3f}",
+            src,
+        )
     # coexistence: F says nothing against D if it points to a disease D can coexist with
     positive_of: dict[str, list[str]] = {}
     for (f, d), e in kb.effective.items():
@@ -253,7 +288,7 @@ def build_model(kb: KnowledgeBase) -> Model:
             # an axiom for (F, D) stands, except an 'argues against' without figures (the P_AGAINST default, a
             # guess that ignores the coexistence): 'can coexist with' overrides it. A sourced frequency is how often
             # F is seen in D, coexisting cases included, and stands.
-            if own is not None and (own.relation != "against" or own.has_figures):
+            if (own is not None and (own.relation != "against" or own.has_figures)) or (i, j) in via_cause:
                 continue
             partners = sorted(e for e in ds if kb.can_coexist(d, e))
             if partners:
@@ -262,11 +297,8 @@ def build_model(kb: KnowledgeBase) -> Model:
                 details[(i, j)] = Detail(
                     "neutral: can coexist with " + ", ".join(kb.label(x) for x in partners), "LR 1 (coexistence)"
                 )
-    # causes: F says nothing against S if it points to a disease C that can cause S (a finding of dermatomyositis is
-    # expected in the dystrophic calcinosis it causes; un-annotated it would count as noise against it)
-    caused: dict[str, list[str]] = {}
-    for c, s_ in sorted(kb.causes):
-        caused.setdefault(c, []).append(s_)
+    # causes without a frequency: F says nothing against S if it points to a disease C that can cause S (a finding of
+    # dermatomyositis is expected in the dystrophic calcinosis it causes; un-annotated it would count as noise)
     for (f, c), e in sorted(kb.effective.items()):
         if not e.positive or c not in caused:
             continue

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -125,7 +125,28 @@ SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc (GROUP_CONCAT(DISTINCT STR(?x); 
 )
 
 _Q_COEXIST = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000026 ?b }"
-_Q_CAUSES = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000023 ?b }"
+_Q_CAUSES = (
+    _PREFIXES
+    + """
+SELECT ?a ?b ?freq (GROUP_CONCAT(DISTINCT STR(?x); separator="|") AS ?sources) WHERE {
+  ?a cg:0000023 ?b .
+  OPTIONAL {
+    ?ax owl:annotatedSource ?a ; owl:annotatedProperty cg:0000023 ; owl:annotatedTarget ?b ; cg:0000018 ?freq .
+    OPTIONAL { ?ax oio:hasDbXref ?x }
+  }
+} GROUP BY ?a ?b ?freq"""
+)
+
+
+@dataclass(frozen=True)
+class CauseFigure:
+    """The sourced frequency of a 'can cause' axiom: the proportion of patients with the cause C who develop the
+    calcinosis S (e.g. calcinosis in juvenile dermatomyositis, about one third), with its sources."""
+
+    cause: str
+    """The disease the axiom is asserted on (C itself or an ancestor of the candidate cause)."""
+    frequency: float
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -197,6 +218,10 @@ class KnowledgeBase:
     causes: frozenset[tuple[str, str]] = frozenset()
     """Ordered pairs (C, S) of candidates where C 'can cause' S (inherited downwards on both sides: a subtype of C
     causes what C causes, and a subtype of S is caused by what causes S)."""
+    cause_figures: Mapping[tuple[str, str], CauseFigure] = field(default_factory=lambda: MappingProxyType({}))
+    """(C, S) -> the sourced frequency of S in C, for the pairs of ``causes`` whose 'can cause' axiom on S itself
+    (asserted on C or, nearest first, on an ancestor of C) carries a frequency. A subtype of S inherits none: how
+    often C causes the subtype is not how often it causes S."""
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, iri)
@@ -362,7 +387,14 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         if x != y
         and any((a, b) in asserted_pairs for a in {x, *ancestors.get(x, ())} for b in {y, *ancestors.get(y, ())})
     }
-    cause_pairs = {(r["a"].value, r["b"].value) for r in _select(store, _Q_CAUSES)}
+    cause_rows = list(_select(store, _Q_CAUSES))
+    cause_pairs = {(r["a"].value, r["b"].value) for r in cause_rows}
+    asserted_figures: dict[tuple[str, str], CauseFigure] = {}
+    for r in cause_rows:
+        if r["freq"] is None:
+            continue
+        sources = tuple(sorted(x for x in r["sources"].value.split("|") if x)) if r["sources"] is not None else ()
+        asserted_figures[(r["a"].value, r["b"].value)] = CauseFigure(r["a"].value, float(r["freq"].value), sources)
     causes = {
         (x, y)
         for x in candidates
@@ -370,6 +402,12 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         if x != y
         and any((a, b) in cause_pairs for a in {x, *ancestors.get(x, ())} for b in {y, *ancestors.get(y, ())})
     }
+    cause_figures: dict[tuple[str, str], CauseFigure] = {}
+    for x, y in sorted(causes):
+        dist = _distance(frozen_parents, x)
+        figured = sorted((dist[a], a) for a in dist if (a, y) in asserted_figures)
+        if figured:
+            cause_figures[(x, y)] = asserted_figures[(figured[0][1], y)]
     return KnowledgeBase(
         labels=MappingProxyType(labels),
         parents=MappingProxyType(frozen_parents),
@@ -381,6 +419,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         coexist=frozenset(coexist),
         source=source,
         causes=frozenset(causes),
+        cause_figures=MappingProxyType(cause_figures),
     )
 
 
