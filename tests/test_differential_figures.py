@@ -65,6 +65,9 @@ FIGURES = [
      "0.325", "PMID:33973396"),
     # radiocarpal involvement negligible in 368 hand OA patients
     ("wrist involvement", "argues against", "osteoarthritis", "frequency_class", "HP:0040284", "PMID:28161769"),
+    # ACT-FLARE: 376 of 744 adults with (or at risk of) knee OA reported a flare in 13 weeks
+    ("acute arthritis episodes", "argues against", "osteoarthritis", "frequency_class", "HP:0040283",
+     "DOI:10.1016/j.joca.2021.04.007"),
     # McCabe 2017: no knee OA aspirate of 55 above 1,000 cells/mm3 -- rare, not excluded
     ("high synovial fluid leukocyte count", "argues against", "osteoarthritis", "frequency_class", "HP:0040284",
      "PMCID:PMC5340187"),
