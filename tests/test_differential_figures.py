@@ -68,6 +68,9 @@ FIGURES = [
     # ACT-FLARE: 376 of 744 adults with (or at risk of) knee OA reported a flare in 13 weeks
     ("acute arthritis episodes", "argues against", "osteoarthritis", "frequency_class", "HP:0040283",
      "DOI:10.1016/j.joca.2021.04.007"),
+    # Chingford: CRP IQR 1.0-5.1 mg/L in 105 women with knee OA -- about a quarter above 5 mg/L
+    ("elevated C-reactive protein", "argues against", "osteoarthritis", "frequency_class", "HP:0040283",
+     "DOI:10.1002/art.1780400419"),
     # McCabe 2017: no knee OA aspirate of 55 above 1,000 cells/mm3 -- rare, not excluded
     ("high synovial fluid leukocyte count", "argues against", "osteoarthritis", "frequency_class", "HP:0040284",
      "PMCID:PMC5340187"),
