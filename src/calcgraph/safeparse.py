@@ -140,13 +140,19 @@ class _Duplicate(Exception):
         self.key = key
 
 
+#: ``json.loads(text, object_pairs_hook=_no_duplicates)`` builds a decoder per call; one is enough.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 def loads_json(text: str, where: str, *, limit: int = MAX_FILE_BYTES, record: bool = False) -> Any:
     """``text`` parsed as JSON with the limits above; :class:`CaseError` naming ``where`` otherwise (``FILE:LINE:COL``
     for a file; for a JSON Lines ``record`` ``where`` already names the line and the column is given)."""
     if len(text) > limit:
         raise CaseError(where, f"larger than {limit:,} bytes")
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        if text.startswith("\ufeff"):  # what json.loads says of a BOM
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         if record:
             raise CaseError(where, f"invalid JSON: {exc.msg} (column {exc.colno})") from None

@@ -46,10 +46,13 @@ def dumps(obj: Any) -> bytes:
 def rows_of(model: dg.Model, present: Sequence[str], absent: Sequence[str]) -> tuple[list[int], list[int]]:
     """The model rows of a case's findings, as :func:`~calcgraph.diagnose.diagnose` takes them (first occurrence,
     in order); :class:`~calcgraph.errors.UnknownTermError` for a finding the model does not know."""
-    return (
-        list(dict.fromkeys(dg._row(model, f) for f in present)),
-        list(dict.fromkeys(dg._row(model, f) for f in absent)),
-    )
+    rows = model.rows
+    try:
+        return list(dict.fromkeys([rows[f] for f in present])), list(dict.fromkeys([rows[f] for f in absent]))
+    except KeyError:  # the finding the model does not know, named as diagnose() names it
+        for f in (*present, *absent):
+            dg._row(model, f)
+        raise
 
 
 def _rounded(a: np.ndarray, digits: int) -> np.ndarray:
@@ -306,6 +309,9 @@ class _Fragments:
         self.family_tiebreak = np.array([model.tiebreak[roots[0]] for roots, _ in model.families], dtype=np.int64)
         #: a family's pieces: its head and probability, 2 per member, and b'}]}'
         self.family_size = np.array([3 + 2 * len(m) for m in self.family_members], dtype=np.intp)
+        self.single_families = np.array([k for k, m in enumerate(self.family_members) if len(m) == 1], dtype=np.intp)
+        self.single_members = np.array([m[0] for m in self.family_members if len(m) == 1], dtype=np.intp)
+        self.multi_families = [k for k, m in enumerate(self.family_members) if len(m) > 1]
         # a next test's head, up to its gain (with a leading comma after the first), and its tail for each pair of
         # favoured candidates
         test_head = [
@@ -455,18 +461,27 @@ def diagnose_chunk(
     if n_fam:
         np.put_along_axis(start, fam_order, np.cumsum(size[fam_order], axis=1) - size[fam_order], axis=1)
     fam = np.empty((n_c, int(size.sum())), dtype=np.intp)
-    for k, members in enumerate(frag.family_members):
+    one, member = frag.single_families, frag.single_members
+    if len(one):  # the one-member families at once: head, probability, member, its probability (the same), close
+        at = start[:, one]
+        cc = case_col[:, None]
+        fam_tok = base_fam + cc * n_fam + one
+        fam[cc, at] = frag.family_open[(at > 0).astype(np.intp), one]
+        fam[cc, at + 1] = fam_tok
+        fam[cc, at + 2] = frag.member_open[0, member]
+        fam[cc, at + 3] = fam_tok
+        fam[cc, at + 4] = _FAMILY_CLOSE
+    for k in frag.multi_families:
+        members = frag.family_members[k]
         at = start[:, k]
         fam[case_col, at] = frag.family_open[(at > 0).astype(np.intp), k]
-        fam_tok = base_fam + case_col * n_fam + k
-        fam[case_col, at + 1] = fam_tok
+        fam[case_col, at + 1] = base_fam + case_col * n_fam + k
         m = len(members)
         sub = post[:, members]
         by = members[np.lexsort((np.broadcast_to(model.tiebreak[members], sub.shape), -sub), axis=-1)]
         slots = at[:, None] + 2 + 2 * np.arange(m)[None, :]
         fam[case_col[:, None], slots] = frag.member_open[(np.arange(m) > 0).astype(np.intp)[None, :], by]
-        # a one-member family's member has the family's probability (the same float, spelled once)
-        fam[case_col[:, None], slots + 1] = fam_tok[:, None] if m == 1 else base_post + case_col[:, None] * n_d + by
+        fam[case_col[:, None], slots + 1] = base_post + case_col[:, None] * n_d + by
         fam[case_col, at + 2 + 2 * m] = _FAMILY_CLOSE
     head = (base_case + case_col)[:, None]
     close = (base_tail + case_col)[:, None] if tails is not None else np.full((n_c, 1), _CLOSE, dtype=np.intp)
