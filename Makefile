@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-quick install clean validate
+.PHONY: demo test lint bench bench-quick install clean validate docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ bench-quick: $(STAMP)
 # writes the reliability plot (matplotlib, in the test extra) and docs/validation.md.
 validate: $(STAMP)
 	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png --markdown docs/validation.md
+
+# The generated blocks of the docs: the figure tables of docs/diagnosis.md (between `<!-- relations-table:start NAME -->`
+# and `<!-- relations-table:end NAME -->`) and their counts, from ontology/templates/relations-*.tsv. Rerun after
+# editing a relation table; tests/test_doctables.py fails while they differ. See src/calcgraph/doctables.py.
+docs: $(STAMP)
+	$(PY) -m calcgraph.doctables
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
