@@ -101,19 +101,29 @@ def reason_command(reasoner: str, release: Path | None, output: Path | None, tim
         )
 
 
-def _load_cases(files: tuple[Path, ...], index: FindingIndex) -> list[Case]:
+def _load_cases(files: tuple[Path, ...], index: FindingIndex) -> tuple[list[Case], list[tuple[Path, list[int], int]]]:
+    """The cases of ``files``; a bad line of a JSON Lines file is reported on stderr and skipped, like a batch's
+    (returned as ``(file, bad line numbers, lines read)``); a bad single case file is an error."""
     cases: list[Case] = []
+    skipped: list[tuple[Path, list[int], int]] = []
     for path in files:
         if path.suffix.lower() == ".jsonl":
             if not path.is_file():
                 raise CaseError(str(path), "no such file")
-            for _, item in iter_jsonl_cases(path, index):
+            bad: list[int] = []
+            read = 0
+            for n, item in iter_jsonl_cases(path, index):
+                read += 1
                 if isinstance(item, CaseError | UnknownTermError):
-                    raise item
-                cases.append(item)
+                    click.echo(f"skipped: {item}", err=True)
+                    bad.append(n)
+                else:
+                    cases.append(item)
+            if bad:
+                skipped.append((path, bad, read))
         else:
             cases.append(load_case_file(path, index))
-    return cases
+    return cases, skipped
 
 
 @click.command("classify")
@@ -130,7 +140,7 @@ def classify_command(case_files: tuple[Path, ...], reasoner: str, release: Path 
     """
     release = release or paths.release_owl()
     index = _index(release_path(release))
-    cases = _load_cases(case_files, index)
+    cases, skipped = _load_cases(case_files, index)
     if reasoner == "fast":
         from calcgraph.fastclass import classify_cases_fast
 
@@ -139,8 +149,11 @@ def classify_command(case_files: tuple[Path, ...], reasoner: str, release: Path 
         results = classify_cases(cases, reasoner, release)
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
-        return
-    click.echo("\n\n".join(format_classification(r) for r in results))
+    else:
+        click.echo("\n\n".join(format_classification(r) for r in results))
+    for path, bad, read in skipped:  # the good lines are classified above; the run still fails (exit 5)
+        shown = ", ".join(map(str, bad[:20])) + (" ..." if len(bad) > 20 else "")
+        raise CaseError(str(path), f"{len(bad)} of {read} line(s) skipped (lines {shown})")
 
 
 COMMANDS = [reason_command, classify_command]
