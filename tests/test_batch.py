@@ -54,6 +54,20 @@ def test_workers_keep_the_input_order_and_give_the_same_output(tmp_path: Path, s
     assert "diagnosed 60 case(s)" in r3.stderr and "0 line(s) failed" in r3.stderr
 
 
+@pytest.mark.parametrize("slot_bytes", [batch.SLOT_BYTES, 20_000])
+def test_results_through_shared_memory_or_the_pipe_are_the_same(
+    tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch, slot_bytes: int
+) -> None:
+    """Workers leave a chunk's results in shared memory; a chunk too big for its slot goes through the pipe."""
+    monkeypatch.setattr(batch, "SLOT_BYTES", slot_bytes)
+    cases = _cases(tmp_path, 40, bad={5: "{oops"})
+    job = batch.DiagnoseJob(top=10)
+    one = [(o.line, o.value, o.error) for o in batch.run_batch(cases, job)]
+    two = [(o.line, o.value, o.error) for o in batch.run_batch(cases, job, workers=2)]
+    assert one == two and sum(e is not None for _, _, e in two) == 1
+    assert all(type(v) is bytes for _, v, e in two if e is None)
+
+
 def test_bad_lines_in_the_middle_are_reported_and_skipped(tmp_path: Path, small_chunks: None) -> None:
     cases = _cases(tmp_path, 30, bad={10: '{"id": "broken", ', 20: json.dumps({"id": "x", "present": ["nope!"]})})
     out = tmp_path / "out.jsonl"

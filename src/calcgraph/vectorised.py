@@ -32,7 +32,7 @@ import orjson
 
 from calcgraph import diagnose as dg
 
-__all__ = ["diagnose_chunk", "dumps", "rank_chunk", "rows_of"]
+__all__ = ["diagnose_chunk", "dumps", "prepare", "rank_chunk", "rows_of"]
 
 _OPT = orjson.OPT_SERIALIZE_NUMPY
 
@@ -327,6 +327,12 @@ class _Fragments:
 
 
 _FRAGMENTS: dict[int, _Fragments] = {}
+
+
+def prepare(model: dg.Model) -> None:
+    """Serialise ``model``'s fixed pieces now (a few tens of milliseconds), e.g. before forking workers that share
+    them; :func:`diagnose_chunk` otherwise does it on its first call."""
+    _fragments(model)
 
 
 def _fragments(model: dg.Model) -> _Fragments:
