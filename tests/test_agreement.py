@@ -70,6 +70,37 @@ def test_agreeing_classes_are_not_flagged(kg) -> None:  # type: ignore[no-untype
     assert r["class_disagreements"] == []
 
 
+@pytest.mark.parametrize(
+    ("present", "leader"),
+    [
+        (
+            [
+                "acute monoarthritis",
+                "knee involvement",
+                "CPP crystals in synovial fluid confirmed by X-ray diffraction or spectroscopy",
+            ],
+            "pseudogout",
+        ),
+        (
+            ["calcified soft-tissue mass", "CPP crystals in tissue confirmed by X-ray diffraction or spectroscopy"],
+            "tophaceous CPPD",
+        ),
+    ],
+)
+def test_a_crystallographic_proof_is_criterion_i_for_the_reasoner_and_a_proof_for_the_ranking(  # type: ignore[no-untyped-def]
+    kg, present: list[str], leader: str
+) -> None:
+    """Ryan-McCarty criterion I on fluid or tissue: the reasoner types definite CPPD, the ranking proves CPPD (its
+    'is diagnostic of' rows) and leads with the picture's subtype, so the two agree; only the fluid proof is
+    crystal-proven joint fluid."""
+    r = kg.diagnose_dict({"id": "xrd", "age": 70, "present": present}, top=5, next_tests=0, classes=True)
+    classes = {c["label"] for c in r["classes"]}
+    assert {"case meeting Ryan-McCarty criterion I", "Ryan-McCarty definite CPPD case"} <= classes
+    assert ("case with crystal-proven joint fluid" in classes) == ("synovial fluid" in present[-1])
+    assert [p["label"] for p in r["proven"]] == ["calcium pyrophosphate deposition disease"]
+    assert r["differential"][0]["label"] == leader and r["class_disagreements"] == []
+
+
 def test_a_disease_ranked_below_the_shown_top_is_still_found(kg) -> None:  # type: ignore[no-untyped-def]
     full = kg.diagnose_dict(DM_DEEP, top=100, next_tests=0, classes=True)
     short = kg.diagnose_dict(DM_DEEP, top=1, next_tests=0, classes=True)
