@@ -12,7 +12,9 @@ Sections, each measured in this run, on this machine, with the load average prin
 3. ``calcgraph load-cases --with-results`` against Oxigraph's ``bulk_load`` of the same quads, and every cohort
    query on that store (``bench_cohort``);
 4. rdflib vs pyoxigraph on every competency query (``bench_queries``);
-5. HermiT vs the fast classifier per case, with their agreement on the cases timed.
+5. HermiT vs the fast classifier per case, with their agreement on the cases timed;
+6. ``calcgraph serve`` under load: 8 clients on loopback for 60 s (10 s with ``--quick``), then again while hostile
+   requests are in flight (runaway cross-joins, 5,000-deep nesting, SERVICE) (``bench_server``, issue #15).
 
 The last table lists every target of issue #16 with the figure measured and met / missed. Wall times grow with the
 load of the machine (waiting for a CPU); CPU times and ratios measured in the same rounds much less, so each table
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_cohort
 import bench_latency
 import bench_queries
+import bench_server
 from gen_cases import write_cases
 from measure import CALCGRAPH, PY, Run, Series, interleaved, load_average, paired_ratio, run, table
 
@@ -289,6 +292,25 @@ def bench_cohort_section(work: Path, n: int, rounds: int, workers: int) -> None:
                     verdict(r["slowest_query"] < 0.5)])  # fmt: skip
 
 
+def bench_server_section(seconds: float) -> None:
+    before = load_average()
+    phases, restarts = bench_server.measure(seconds, clients=8)
+    print(f"\n### 6. SPARQL server under load ({seconds:.0f} s per phase)\n")
+    print("```")
+    print("\n".join(bench_server.report(phases, restarts, 8)))
+    print("```")
+    print(f"\nLoad average before: {before}; after: {load_average()}.")
+    calm, attacked = phases
+    SUMMARY.append(
+        [
+            "serve: no failed request while hostile requests are in flight (8 clients)",
+            f"{sum(attacked.errors.values())} errors of {len(attacked.latencies) + sum(attacked.errors.values())}; "
+            f"{len(attacked.latencies) / attacked.seconds:.0f} req/s vs {len(calm.latencies) / calm.seconds:.0f} calm",
+            verdict(not attacked.errors and not calm.errors),
+        ]
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run of about two minutes (smaller sizes)")
@@ -309,6 +331,7 @@ def main() -> int:
             bench_cohort_section(work, 10_000, rounds=1, workers=min(2, cpu))
             bench_queries_section(repeat=5)
             bench_classifier(n_fast=200, hermit_runs=1)
+            bench_server_section(10)
         else:
             bench_latency_section(rounds=11, cold_rounds=3)
             print("\n## 2. Batch diagnosis")
@@ -316,6 +339,7 @@ def main() -> int:
             bench_cohort_section(work, 100_000, rounds=1, workers=min(2, cpu))
             bench_queries_section(repeat=15)
             bench_classifier(n_fast=1000, hermit_runs=3)
+            bench_server_section(60)
     table(
         "Targets (issue #16), as measured above",
         ["target", "measured in this run", ""],
