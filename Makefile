@@ -54,9 +54,11 @@ bench-quick: $(STAMP)
 	$(PY) benchmarks/run_all.py --quick
 
 # Published-case validation (validation/*.yaml): top-1/top-3 per disease, calibration, the misses and their reasons;
-# writes the reliability plot (matplotlib, in the test extra) and docs/validation.md.
+# writes the reliability plot (matplotlib, in the test extra), docs/validation.md and the README's summary (between
+# its `<!-- validate:start` and `<!-- validate:end -->` lines) from the same run.
 validate: $(STAMP)
-	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png --markdown docs/validation.md
+	$(PY) -m calcgraph.validate validation --plot docs/pictures/reliability.png --markdown docs/validation.md \
+		--readme README.md
 
 # The generated blocks of the docs: the figure tables of docs/diagnosis.md (between `<!-- relations-table:start NAME -->`
 # and `<!-- relations-table:end NAME -->`) and their counts, from ontology/templates/relations-*.tsv. Rerun after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,14 @@ import pytest
 from calcgraph.errors import CaseError
 from calcgraph.validate import (
     NOT_MODELLED,
+    README_END,
+    README_START,
     ValidationCase,
     calibration,
     disease_descendants,
     evaluate_case,
     format_markdown,
+    format_readme,
     format_text,
     load_case,
     load_set,
@@ -22,6 +26,7 @@ from calcgraph.validate import (
     reliability_plot,
     run,
     summarise,
+    write_readme,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +226,43 @@ def test_the_report_counts_none_fits_on_both_sides() -> None:
     s = summarise(rs)
     assert s["false_none_fits"] == ["m1"] and s["not_modelled"][0]["none_fits"] is True
     assert "1 of 1 flagged; modelled cases wrongly flagged 'none fits': 1 of 2 (m1)" in format_text(s)
+
+
+def test_readme_summary_is_written_between_its_markers(tmp_path: Path) -> None:
+    cases = [vc("a", cid="m1"), vc("b", cid="m2"), vc(NOT_MODELLED, cid="x1")]
+    rs = run(cases, lambda case: result(("a", 1.0), ("b", 0.0), ("c", -1.0), none_fits=case["id"] == "x1"), {})
+    s = summarise(rs)
+    block = format_readme(s)
+    assert block.startswith("Current result (3 cases, 2 with a modelled diagnosis): **top-1 1/2 (50 %), top-3 2/2")
+    assert "1 of the 1 patients with a disease outside the model" in block and "no case yet: c." in block
+    assert block.endswith(
+        "| disease | cases | top-1 | top-3 |\n|---|---:|---:|---:|\n| a | 1 | 1 | 1 |\n| b | 1 | 0 | 1 |"
+    )
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{README_START} (generated) -->\nold numbers\n{README_END}\n\nmore\n", encoding="utf-8")
+    write_readme(s, readme, tmp_path / "docs" / "validation.md")
+    text = readme.read_text(encoding="utf-8")
+    assert "old numbers" not in text and text.endswith(f"{README_END}\n\nmore\n")
+    assert f"{README_START} (generated) -->\n{block}\n{README_END}" in text
+    readme.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="validate:end"):
+        write_readme(s, readme)
+
+
+def _summary_lines(text: str) -> tuple[str, list[str]]:
+    """The top-1/top-3 figures and the per-disease table rows of a report or of the README summary."""
+    m = re.search(r"top-1 (\d+/\d+ \(\d+ %\)),? +top-3 (\d+/\d+ \(\d+ %\))", text)
+    assert m is not None, "no top-1/top-3 figures"
+    rows = re.findall(r"^\| [^|]+ \| \d+ \| \d+ \| \d+ \|$", text, re.M)
+    assert rows, "no per-disease table"
+    return f"{m[1]} {m[2]}", rows
+
+
+def test_readme_summary_matches_the_validation_report() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(README_START), readme.index(README_END)
+    report = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    table = report.split("| disease | cases | top-1 | top-3 |")[1].split("\n\n")[0]
+    assert _summary_lines(readme[start:end]) == _summary_lines(report[: report.index("| disease |")] + table), (
+        "the README's validation summary differs from docs/validation.md: run `make validate`"
+    )

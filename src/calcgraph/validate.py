@@ -18,10 +18,12 @@ Scoring rules of the measurement:
 * a ``not modelled`` case is right when the result says that no modelled disease fits (``none_fits``: a boolean at
   the top of the result or inside ``fit``); otherwise its top probability is reported, for calibrating that signal.
 
-``python -m calcgraph.validate [DIR] [--plot PNG] [--markdown MD] [--format text|json|markdown]`` (``make validate``)
-prints the report; each top-1 miss carries a ``reason`` (the finding whose likelihood ratios separate the winning rival
-from the true disease most, with the relation and figures behind both, or a tie), and the report lists the ranked
-diseases that no validation case names yet.
+``python -m calcgraph.validate [DIR] [--plot PNG] [--markdown MD] [--readme README] [--format text|json|markdown]``
+(``make validate``) prints the report; ``--readme`` rewrites the summary between the README's
+``<!-- validate:start`` and ``<!-- validate:end -->`` lines from the same run (:func:`format_readme`). Each top-1
+miss carries a ``reason`` (the finding whose likelihood ratios separate the winning rival from the true disease most,
+with the relation and figures behind both, or a tie), and the report lists the ranked diseases that no validation
+case names yet.
 """
 
 from __future__ import annotations
@@ -468,6 +470,47 @@ def format_markdown(s: Mapping[str, Any]) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+README_START = "<!-- validate:start"
+README_END = "<!-- validate:end -->"
+
+
+def format_readme(s: Mapping[str, Any], report: str = "docs/validation.md") -> str:
+    """The README's summary of the report (the lines between its validate markers), ``report`` its link."""
+    n = s["modelled"]
+    words = [
+        f"Current result ({s['cases']} cases, {n} with a modelled diagnosis): "
+        f"**top-1 {_pct(s['top1'], n)}, top-3 {_pct(s['top3'], n)}**, ties counting against; Brier score of the "
+        f"top-ranked probability {s['calibration']['brier_top1']:.3f}"
+    ]
+    if s["not_modelled"]:
+        fits = sum(bool(m["none_fits"]) for m in s["not_modelled"])
+        words.append(
+            f'; {fits} of the {len(s["not_modelled"])} patients with a disease outside the model get a "none fits" '
+            f"signal, but so do {len(s.get('false_none_fits', []))} of the {n} patients whose disease is modelled"
+        )
+    words.append(".")
+    if s.get("not_covered"):
+        words.append(f" Ranked diseases with no case yet: {', '.join(s['not_covered'])}.")
+    words.append(f" The full report, with every miss and its reason, is [{report}]({report}).")
+    import textwrap
+
+    para = textwrap.fill("".join(words), width=118, break_long_words=False, break_on_hyphens=False)
+    table = ["| disease | cases | top-1 | top-3 |", "|---|---:|---:|---:|"]
+    table += [f"| {r['disease']} | {r['n']} | {r['top1']} | {r['top3']} |" for r in s["per_disease"]]
+    return "\n".join([para, "", *table])
+
+
+def write_readme(s: Mapping[str, Any], readme: Path, report: Path | None = None) -> None:
+    """Replace the lines between the validate markers of ``readme`` with :func:`format_readme`."""
+    import os
+
+    from calcgraph.doctables import replace_block
+
+    link = Path(os.path.relpath(report, readme.parent)).as_posix() if report is not None else "docs/validation.md"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(replace_block(text, README_START, README_END, format_readme(s, link)), encoding="utf-8")
+
+
 def reliability_plot(s: Mapping[str, Any], out: Path) -> bool:
     """Write the reliability diagram PNG; False (nothing written) when matplotlib is not installed."""
     try:
@@ -527,6 +570,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="write the reliability diagram PNG here")
     ap.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     ap.add_argument("--markdown", type=Path, default=None, help="also write the report as a Markdown page here")
+    ap.add_argument(
+        "--readme", type=Path, default=None, help="rewrite the summary between this file's validate markers"
+    )
     args = ap.parse_args(argv)
 
     import calcgraph
@@ -561,6 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(format_markdown(summary), encoding="utf-8")
         print(f"report: {args.markdown}", file=sys.stderr)
+    if args.readme is not None:
+        write_readme(summary, args.readme, args.markdown)
+        print(f"summary: {args.readme}", file=sys.stderr)
     if args.plot is not None:
         if reliability_plot(summary, args.plot):
             print(f"reliability plot: {args.plot}", file=sys.stderr)
