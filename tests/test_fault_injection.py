@@ -1,4 +1,4 @@
-"""Fault injection: ``kill -9`` at seeded random moments of export, batch diagnosis and cohort loading. After each
+"""Fault injection: ``kill -9`` at seeded random moments of export, batch diagnosis and build. After each
 kill the previous output is intact (byte for byte, or the complete new one), and the next run leaves no temp file."""
 
 from __future__ import annotations
@@ -96,3 +96,40 @@ def test_a_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path: P
     r = subprocess.run([CG, "export", "--format", "graphml", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert not stale.exists() and live.exists() and out.exists()
+
+
+@pytest.mark.slow
+def test_kill_9_of_build_never_leaves_a_mixed_release(tmp_path: Path) -> None:
+    """build killed at seeded moments: what a reader sees (after paths.complete_release, which every reader of the
+    release runs) is the old pair or the new pair, never one of each; the next build leaves no temp file."""
+    from calcgraph import paths
+
+    edit = paths.edit_file()
+    src = tmp_path / "edit.ttl"
+    src.write_text(
+        edit.read_text(encoding="utf-8") + '\nCALCGRAPH:0001005 rdfs:comment "fault-injection marker" .\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "templates").symlink_to(edit.parent / "templates")
+    out = tmp_path / "release"
+    out.mkdir()
+    old = {}
+    for name in ("calcgraph.owl", "calcgraph.ttl"):
+        old[name] = (edit.parent / name).read_bytes()
+        (out / name).write_bytes(old[name])
+    rng = random.Random(f"{SEED}-build")
+    cmd = [CG, "build", "--source", str(src), "--out-dir", str(out)]
+    for _ in range(KILLS):
+        rc = _kill_at(cmd, rng.uniform(0.5, 6.0))
+        assert rc in (None, 0)
+        paths.complete_release(out)
+        now = {name: (out / name).read_bytes() for name in old}
+        marked = [b"fault-injection marker" in data for data in now.values()]
+        assert marked in ([False, False], [True, True]), "a new release file beside an old one"
+        if not any(marked):
+            assert now == old
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert all(b"fault-injection marker" in (out / n).read_bytes() for n in old)
+    leftovers = [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".release-tmp", ".journal"))]
+    assert leftovers == []

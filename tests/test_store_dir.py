@@ -182,3 +182,24 @@ def test_a_store_held_by_a_running_writer_is_only_read(
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_loser_of_two_fresh_loads_is_told_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F19: the second of two loads into a new store saw "[Errno 39] Directory not empty"."""
+    from calcgraph import cohort
+
+    cases = _cases(tmp_path / "c.jsonl", 3)
+    target = tmp_path / "S"
+    real = os.replace
+
+    def other_load_wins(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(dst) == target and not target.exists():
+            r = _cg("load-cases", str(cases), "--store", str(target))  # the other load finishes first
+            assert r.returncode == 0, r.stderr
+        real(src, dst)
+
+    monkeypatch.setattr(cohort.os, "replace", other_load_wins)
+    job = cohort.CohortJob(cohort.new_load_id(), with_results=False)
+    with pytest.raises(CohortLoadError, match="another load created the store while this one ran"):
+        cohort.load_into_store(cases, target, job)
+    assert storedir.is_store(target) and _leftovers(tmp_path) == []
