@@ -28,7 +28,7 @@ from rdflib.term import Node
 from calcgraph.errors import OntologyQCError, OntologySourceError
 from calcgraph.io import sweep_stale_temps
 from calcgraph.paths import RELEASE_JOURNAL
-from calcgraph.qc import Problem, report
+from calcgraph.qc import Problem, check_source_blocks, report
 from calcgraph.tables import merge_tables, table_paths
 from calcgraph.vocab import ONTOLOGY_IRI
 
@@ -124,13 +124,13 @@ def load_sources(path: Path) -> Graph:
 def check(path: Path) -> Graph:
     """Parse the sources, merge the tables and QC the result; raise :class:`OntologyQCError` listing every problem."""
     g = load_sources(path)
-    problems = report(g)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    problems = sorted(set(report(g)) | set(check_source_blocks(text)))
     if problems:
         lines = statement_lines(Path(path))
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = ""
         shown = []
         for p in problems:
             line = problem_line(p, text, lines)
@@ -181,7 +181,7 @@ def problem_line(p: Problem, text: str, lines: dict[str, int]) -> int | None:
         found_all = label_lines(p, text)
         if found_all:
             return found_all[0]
-    elif p.rule in {"multiple-labels", "multiple-definitions"}:
+    elif p.rule in {"multiple-labels", "multiple-definitions", "source-iri-reused"}:
         # a second statement block of the same subject (written later) is the usual culprit
         starts = [m.start() for m in re.finditer(r"^" + re.escape(p.entity) + r"\s", text, flags=re.MULTILINE)]
         if len(starts) > 1:

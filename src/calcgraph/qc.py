@@ -105,17 +105,83 @@ def check_header(g: Graph) -> list[Problem]:
 
 
 def check_labels(g: Graph) -> list[Problem]:
+    """One label per entity: every declared entity has one, and no ``CALCGRAPH:`` IRI (declared or not) has two."""
+    kinds = _labelled_kinds(g)
     out = []
-    for s in sorted(_labelled_kinds(g)):
-        labels = [o for o in g.objects(s, RDFS.label)]
-        if not labels:
+    for s in sorted(kinds | {s for s in g.subjects(RDFS.label, None) if _own(s)}):
+        labels = sorted({o for o in g.objects(s, RDFS.label)}, key=str)
+        if not labels and s in kinds:
             out.append(Problem("missing-label", _name(s), "no rdfs:label"))
         elif len(labels) > 1:
-            out.append(Problem("multiple-labels", _name(s), f"{len(labels)} rdfs:label values"))
+            values = ", ".join(repr(str(lab)) for lab in labels)
+            out.append(Problem("multiple-labels", _name(s), f"{len(labels)} rdfs:label values: {values}"))
         for lab in labels:
             if str(lab) != str(lab).strip() or "  " in str(lab):
                 out.append(Problem("label-whitespace", _name(s), f"label {str(lab)!r} has stray whitespace"))
     return out
+
+
+def check_source_records(g: Graph) -> list[Problem]:
+    """One bibliographic source per IRI: a source individual with two citations, or an IRI that is both a source and
+    a class or property, is two records that were given the same ``CALCGRAPH:09xxxxx`` identifier."""
+    out = []
+    other_kinds = (OWL.Class, OWL.ObjectProperty, OWL.AnnotationProperty, OWL.DatatypeProperty)
+    for s in sorted(x for x in g.subjects(RDF.type, SOURCE) if _own(x)):
+        citations = sorted({str(c) for c in g.objects(s, DCTERMS.bibliographicCitation)})
+        if len(citations) > 1:
+            shown = "; ".join(repr(c[:60] + ("..." if len(c) > 60 else "")) for c in citations)
+            out.append(
+                Problem(
+                    "source-iri-reused",
+                    _name(s),
+                    f"one IRI carries {len(citations)} bibliographic citations ({shown}): give each source its own IRI",
+                )
+            )
+        clash = [_name(k) for k in other_kinds if (s, RDF.type, k) in g]
+        if clash:
+            out.append(
+                Problem("source-iri-reused", _name(s), f"a bibliographic source also declared as {', '.join(clash)}")
+            )
+    return out
+
+
+#: A statement block of a source individual in the edit file (``CALCGRAPH:09xxxxx`` at the start of a line).
+_SOURCE_BLOCK = re.compile(r"^(CALCGRAPH:09\d{5})\s", re.MULTILINE)
+
+
+def check_source_blocks(text: str) -> list[Problem]:
+    """Source individuals written in more than one statement block of the edit file (Turtle text): two records given
+    the same hand-picked identifier, caught even when their labels and citations agree.
+
+    >>> text = 'CALCGRAPH:0900700 a owl:NamedIndividual .\\n\\nCALCGRAPH:0900700 rdfs:label "x" .\\n'
+    >>> [str(p) for p in check_source_blocks(text)]
+    ['[source-iri-reused] CALCGRAPH:0900700: written in 2 statement blocks (lines 1, 3): give each source its own IRI']
+    """
+    lines: dict[str, list[int]] = defaultdict(list)
+    for m in _SOURCE_BLOCK.finditer(text):
+        lines[m[1]].append(text.count("\n", 0, m.start()) + 1)
+    return [
+        Problem(
+            "source-iri-reused",
+            curie,
+            f"written in {len(at)} statement blocks (lines {', '.join(map(str, at))}): give each source its own IRI",
+        )
+        for curie, at in sorted(lines.items())
+        if len(at) > 1
+    ]
+
+
+def duplicate_publications(g: Graph) -> dict[str, list[str]]:
+    """Publication CURIEs (PMID, DOI, PMCID, ISBN) registered under more than one source individual -> their CURIEs.
+
+    Not a QC failure (a page and the article it shows may be registered apart), but worth merging.
+    """
+    owners: dict[str, set[str]] = defaultdict(set)
+    for s in g.subjects(RDF.type, SOURCE):
+        for x in g.objects(s, OIO.hasDbXref):
+            if str(x).split(":", 1)[0] in {"PMID", "DOI", "PMCID", "ISBN"}:
+                owners[str(x)].add(_name(s))
+    return {x: sorted(o) for x, o in sorted(owners.items()) if len(o) > 1}
 
 
 def check_duplicate_labels(g: Graph) -> list[Problem]:
@@ -238,6 +304,7 @@ RULES = (
     check_iris,
     check_header,
     check_labels,
+    check_source_records,
     check_duplicate_labels,
     check_definitions,
     check_xrefs,
