@@ -266,3 +266,12 @@ def test_readme_summary_matches_the_validation_report() -> None:
     assert _summary_lines(readme[start:end]) == _summary_lines(report[: report.index("| disease |")] + table), (
         "the README's validation summary differs from docs/validation.md: run `make validate`"
     )
+
+
+def test_the_report_covers_every_case_of_the_set() -> None:
+    report = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    m = re.search(r"\*\*validation: (\d+) published cases", report)
+    assert m is not None
+    assert int(m[1]) == len(load_set(SET)), (
+        f"docs/validation.md reports {m[1]} cases, validation/ holds {len(load_set(SET))}: run `make validate`"
+    )
