@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from calcgraph import paths
+from calcgraph.doctables import JOINT_DIFFERENTIALS
 from calcgraph.stats import is_primary
 from calcgraph.tables import Row, read_table
 
@@ -14,20 +15,7 @@ JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
 
 #: the diseases whose rows this module checks (septic arthritis, gout, pseudogout, lipohaemarthrosis and the
 #: crystal-identification rows of the CPPD umbrella are checked elsewhere)
-DISEASES = {
-    "osteoarthritis",
-    "rheumatoid arthritis",
-    "polymyalgia rheumatica",
-    "neuropathic arthropathy",
-    "crowned dens syndrome",
-    "asymptomatic CPPD",
-    "pseudo-rheumatoid CPPD",
-    "pseudo-osteoarthritis",
-    "pseudo-osteoarthritis with acute attacks",
-    "pseudo-osteoarthritis without acute attacks",
-    "pseudo-neuropathic CPPD",
-    "tophaceous CPPD",
-}
+DISEASES = JOINT_DIFFERENTIALS
 
 
 def _rows() -> list[Row]:

@@ -43,7 +43,7 @@ from types import TracebackType
 from typing import Any
 
 from calcgraph.errors import ServerError
-from calcgraph.io import atomic_write_bytes
+from calcgraph.io import atomic_write_bytes, pid_alive
 from calcgraph.sparqlguard import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_QUERY_BYTES,
@@ -140,16 +140,6 @@ _WATCHDOG = (
 )
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_stores(tmp: Path | None = None) -> list[Path]:
     """Remove the temporary store directories of servers whose process is gone (killed with their watchdog)."""
     removed = []
@@ -160,7 +150,7 @@ def remove_stale_stores(tmp: Path | None = None) -> list[Path]:
             pid = int(owner.read_text(encoding="ascii").strip())
         except (OSError, ValueError):
             continue  # not ours, or still being created
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             shutil.rmtree(d, ignore_errors=True)
             removed.append(d)
     return removed

@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 
 from calcgraph.errors import CohortLoadError
+from calcgraph.io import pid_alive
 
 #: Write-ahead log above which a store counts as not closed cleanly: a clean close leaves an empty log (a load
 #: reopens the store once after flushing to drop the flushed log; see :func:`drop_flushed_log`).
@@ -80,16 +81,6 @@ def new_loading_dir(store_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=loading_prefix(store_dir), dir=store_dir.parent))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_loads(store_dir: Path) -> list[Path]:
     """Remove the ``.NAME.loading-PID-XXXX`` directories of loads into ``store_dir`` whose process is gone.
 
@@ -108,7 +99,7 @@ def sweep_stale_loads(store_dir: Path) -> list[Path]:
         return removed
     for entry in entries:
         m = pattern.fullmatch(entry.name)
-        if m and int(m[1]) != os.getpid() and not _alive(int(m[1])) and entry.is_dir():
+        if m and int(m[1]) != os.getpid() and not pid_alive(int(m[1])) and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
