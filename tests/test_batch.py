@@ -130,3 +130,31 @@ def test_reading_is_lazy(tmp_path: Path) -> None:
     first = next(chunks)
     assert [n for n, _ in first] == [1, 2, 3]
     assert sum(len(c) for c in chunks) == 7
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_blocks_hold_the_values_of_run_batch_each_followed_by_a_newline(
+    tmp_path: Path, small_chunks: None, workers: int
+) -> None:
+    """``run_blocks`` (what ``diagnose --batch`` writes, a chunk at a time) and ``run_batch`` give the same lines,
+    errors and values; a block held from shared memory is released when the next one is asked for."""
+    cases = _cases(tmp_path, 40, bad={5: "{oops", 17: json.dumps({"id": "x", "present": ["nope!"]})})
+    job = batch.DiagnoseJob(top=3)
+    outcomes = list(batch.run_batch(cases, job, workers=workers))
+    lines, errors, data, held = [], [], b"", []
+    for block in batch.run_blocks(cases, job, workers=workers):
+        assert block.data is not None and block.sizes is not None
+        assert sum(s + 1 for s in block.sizes if s >= 0) == len(block.data)
+        lines += block.lines
+        errors += block.errors
+        data += bytes(block.data)
+        held.append(block.data)
+        assert [(o.line, o.value, o.error) for o in block.outcomes()] == [
+            (o.line, o.value, o.error) for o in outcomes[len(lines) - len(block.lines) : len(lines)]
+        ]
+    assert lines == [o.line for o in outcomes] and errors == [o.error for o in outcomes]
+    assert sum(e is not None for e in errors) == 2
+    assert data == b"".join(o.value + b"\n" for o in outcomes if o.error is None)
+    if workers > 1:  # views of the slots: no stale read of a slot that took another chunk's results
+        with pytest.raises(ValueError):
+            bytes(held[0])

@@ -1,8 +1,9 @@
 """Streaming, parallel batch work over JSON Lines cases: constant memory, results in input order.
 
 :func:`run_batch` reads a JSON Lines file lazily in chunks of non-blank lines, hands each chunk to a :class:`Job`
-(in this process, or in ``workers`` worker processes), and yields the per-line outcomes in input order. At most
-``workers * WINDOW`` chunks are in flight, so memory does not grow with the file. A bad line is an outcome with an
+(in this process, or in ``workers`` worker processes), and yields the per-line outcomes in input order
+(:func:`run_blocks`: a chunk's outcomes at once, their values in one buffer). At most ``workers * WINDOW`` chunks
+are in flight, so memory does not grow with the file. A bad line is an outcome with an
 error message (``FILE:LINE: what is wrong``), never an exception that loses the other lines.
 
 Workers are forked where the platform can (the parent's compiled model and classifier are shared copy-on-write);
@@ -256,8 +257,9 @@ SLOT_BYTES = 16 * 2**20
 
 class _Slots:
     """An anonymous shared mapping, made before the workers fork, with one slot per chunk in flight: a worker writes
-    a chunk's values (``bytes``, about 19 KB a case for ``diagnose``) there and sends only their sizes through the
-    pipe, instead of pickling them through it (which cost a third more CPU time than the work itself)."""
+    a chunk's values (``bytes``, about 20 KB a case for ``diagnose``, each followed by a newline) there and sends only
+    their sizes through the pipe, instead of pickling them through it (which cost a third more CPU time than the work
+    itself); the parent writes them from there (:class:`Block`) without copying them into objects of its own."""
 
     def __init__(self, n: int, size: int) -> None:
         import mmap
@@ -271,29 +273,73 @@ class _Slots:
         self.mem.close()
 
 
+class Block:
+    """A chunk's outcomes in input order: per line its number and its error (``None`` if it has a value).
+
+    When every value is ``bytes`` (as :class:`DiagnoseJob`'s), they are in :attr:`data`, one after the other, each
+    followed by a newline (what ``diagnose --batch`` writes), with their lengths (without the newline) in
+    :attr:`sizes` (-1 for a line with an error); :attr:`data` may then be a view of a worker's shared memory, valid
+    only until the next block is asked for. Otherwise :attr:`done` holds the outcomes themselves."""
+
+    __slots__ = ("data", "done", "errors", "lines", "sizes")
+
+    def __init__(
+        self,
+        lines: list[int],
+        errors: list[str | None],
+        sizes: list[int] | None = None,
+        data: bytes | memoryview | None = None,
+        done: list[Outcome] | None = None,
+    ) -> None:
+        self.lines, self.errors, self.sizes, self.data, self.done = lines, errors, sizes, data, done
+
+    @classmethod
+    def of(cls, done: list[Outcome]) -> Block:
+        """The block of a chunk's outcomes: its values joined when they are all ``bytes``."""
+        lines = [o.line for o in done]
+        errors = [o.error for o in done]
+        values = [o.value for o in done if o.error is None]
+        if any(type(v) is not bytes for v in values):
+            return cls(lines, errors, done=done)
+        sizes = [-1 if o.error is not None else len(o.value) for o in done]
+        return cls(lines, errors, sizes, b"\n".join([*values, b""]) if values else b"")
+
+    def outcomes(self) -> list[Outcome]:
+        """The block's outcomes (their values copied out of :attr:`data`)."""
+        if self.done is not None:
+            return self.done
+        assert self.sizes is not None and self.data is not None
+        data = self.data
+        out = []
+        at = 0
+        for n, err, size in zip(self.lines, self.errors, self.sizes, strict=True):
+            if err is not None:
+                out.append(Outcome(n, error=err))
+            else:
+                out.append(Outcome(n, value=bytes(data[at : at + size])))
+                at += size + 1
+        return out
+
+
 class _InSlot:
-    """A chunk's outcomes whose values wait in slot ``slot`` of the :class:`_Slots`, one after the other."""
+    """A chunk's outcomes whose values wait in slot ``slot`` of the :class:`_Slots`, one after the other, each
+    followed by a newline (:class:`Block`)."""
 
-    __slots__ = ("errors", "lines", "sizes", "slot")
+    __slots__ = ("errors", "lines", "sizes", "slot", "total")
 
-    def __init__(self, slot: int, lines: list[int], errors: list[str | None], sizes: list[int]) -> None:
-        self.slot, self.lines, self.errors, self.sizes = slot, lines, errors, sizes
+    def __init__(self, slot: int, lines: list[int], errors: list[str | None], sizes: list[int], total: int) -> None:
+        self.slot, self.lines, self.errors, self.sizes, self.total = slot, lines, errors, sizes, total
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return self.slot, self.lines, self.errors, self.sizes
+        return self.slot, self.lines, self.errors, self.sizes, self.total
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.slot, self.lines, self.errors, self.sizes = state
+        self.slot, self.lines, self.errors, self.sizes, self.total = state
 
-    def outcomes(self, slots: _Slots) -> list[Outcome]:
-        """The outcomes, their values copied out of the slot (which the next chunk may then use)."""
+    def block(self, slots: _Slots) -> Block:
+        """The block, its data a view of the slot (which the next chunk may then use)."""
         at = self.slot * slots.size
-        view = slots.view
-        out = []
-        for n, err, size in zip(self.lines, self.errors, self.sizes, strict=True):
-            out.append(Outcome(n, error=err) if err is not None else Outcome(n, value=bytes(view[at : at + size])))
-            at += size
-        return out
+        return Block(self.lines, self.errors, self.sizes, slots.view[at : at + self.total])
 
 
 _SLOTS: _Slots | None = None
@@ -320,23 +366,27 @@ def _die_with_parent() -> None:
 
 
 def _run(path: str, chunk: list[tuple[int, str]], slot: int = -1) -> list[Outcome] | _InSlot:
-    """One chunk in a worker; its values left in shared memory when there is a slot for it and they are bytes that
-    fit."""
+    """One chunk in a worker; its values left in shared memory (each followed by a newline) when there is a slot for
+    it and they are bytes that fit."""
     assert _JOB is not None
     done = _JOB.run_chunk(path, chunk)
     slots = _SLOTS
     if slot < 0 or slots is None:
         return done
-    values = [o.value if o.error is None else b"" for o in done]
-    sizes = [len(v) if type(v) is bytes else -1 for v in values]
-    if -1 in sizes or sum(sizes) > slots.size:
+    values = [o.value if o.error is None else None for o in done]
+    sizes = [-1 if v is None else len(v) if type(v) is bytes else -2 for v in values]
+    total = sum(size + 1 for size in sizes if size >= 0)
+    if -2 in sizes or total > slots.size:
         return done
     at = slot * slots.size
     view = slots.view
-    for v, size in zip(values, sizes, strict=True):
-        view[at : at + size] = v
-        at += size
-    return _InSlot(slot, [o.line for o in done], [o.error for o in done], sizes)
+    for v in values:
+        if v is not None:
+            size = len(v)
+            view[at : at + size] = v
+            view[at + size] = 10  # b"\n"
+            at += size + 1
+    return _InSlot(slot, [o.line for o in done], [o.error for o in done], sizes, total)
 
 
 def _context() -> Any:
@@ -346,6 +396,14 @@ def _context() -> Any:
 
 def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = None) -> Iterator[Outcome]:
     """The outcome of every non-blank line of ``path``, in input order (see the module docstring)."""
+    for block in run_blocks(path, job, workers=workers, chunk=chunk):
+        yield from block.outcomes()
+
+
+def run_blocks(path: Path, job: Job, *, workers: int = 1, chunk: int | None = None) -> Iterator[Block]:
+    """:func:`run_batch` a chunk at a time: the :class:`Block` of every chunk of ``path``, in input order. A block's
+    :attr:`~Block.data` may be a view of shared memory, released when the next block is asked for (so that
+    ``diagnose --batch`` writes a chunk's results with one call, and nothing copies them)."""
     chunk = chunk or CHUNK
     path = Path(path)
     if not path.is_file():
@@ -353,7 +411,7 @@ def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = Non
     job.ensure()  # in the parent: forked workers inherit the compiled state
     if workers <= 1:
         for c in read_chunks(path, chunk):
-            yield from job.run_chunk(str(path), c)
+            yield Block.of(job.run_chunk(str(path), c))
         return
     from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -384,7 +442,7 @@ def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = Non
             if not pending:
                 if pool is None:  # the pool broke: the rest of the file is done here, in order
                     for c in chunks:
-                        yield from job.run_chunk(str(path), c)
+                        yield Block.of(job.run_chunk(str(path), c))
                 return
             c, fut = pending.popleft()
             try:
@@ -405,8 +463,14 @@ def run_batch(path: Path, job: Job, *, workers: int = 1, chunk: int | None = Non
                 done = job.run_chunk(str(path), c)
             if isinstance(done, _InSlot):
                 assert slots is not None
-                done = done.outcomes(slots)
-            yield from done
+                view = done.block(slots)
+                try:
+                    yield view
+                finally:
+                    assert isinstance(view.data, memoryview)
+                    view.data.release()  # the slot takes the next chunk's results
+            else:
+                yield Block.of(done)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

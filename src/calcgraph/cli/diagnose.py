@@ -161,7 +161,7 @@ def run_batch(
     from tqdm import tqdm
 
     from calcgraph.batch import DiagnoseJob
-    from calcgraph.batch import run_batch as outcomes
+    from calcgraph.batch import run_blocks as blocks
 
     if not batch.is_file():
         raise CaseError(str(batch), "no such file")
@@ -179,21 +179,26 @@ def run_batch(
     ok = n_failed = 0
     failed: list[int] = []  # the first line numbers only: memory stays constant
     with _output(out) as fh, tqdm(total=total, unit="case", disable=None, file=sys.stderr) as bar:
-        for o in outcomes(batch, job, workers=workers):
-            bar.update(1)
-            if o.error is not None:
+        for block in blocks(batch, job, workers=workers):
+            bar.update(len(block.lines))
+            if block.data is not None:  # the chunk's results, each followed by a newline, at once
+                fh.write(block.data)
+            for o in block.outcomes() if block.data is None else ():
+                if o.error is None:
+                    fh.write(o.value)
+                    fh.write(b"\n")
+            for n, err in zip(block.lines, block.errors, strict=True):
+                if err is None:
+                    ok += 1
+                    continue
                 n_failed += 1
                 if len(failed) < 20:
-                    failed.append(o.line)
-                msg = f"skipped: {o.error}"
+                    failed.append(n)
+                msg = f"skipped: {err}"
                 if bar.disable:
                     click.echo(msg, err=True)
                 else:
                     bar.write(msg, file=sys.stderr)
-                continue
-            fh.write(o.value)
-            fh.write(b"\n")
-            ok += 1
     where = f" to {out}" if out else ""
     click.echo(f"diagnosed {ok} case(s){where}; {n_failed} line(s) failed", err=True)
     if n_failed:
