@@ -213,6 +213,8 @@ def test_skin_rows_sourced_in_the_2026_12_pass() -> None:
     assert row["frequency_class"] == "HP:0040282" and row["source"] == "DOI:10.4103/0019-5154.117327"
     row = _row("elevated calcium-phosphate product", "is typical of", "metastatic calcinosis cutis")
     assert row["frequency_class"] == "HP:0040281" and row["source"] == "PMID:28846311"
+    row = _row("widespread deposits in skin, subcutis and muscle", "is typical of", "generalized idiopathic calcinosis")
+    assert row["frequency_class"] == "HP:0040281" and row["source"] == "PMID:28846311"
     row = _row("hypocalcaemia", "is typical of", "iatrogenic calcinosis cutis")
     assert row["frequency_class"] == "HP:0040282" and "PMID:830982" in row["source"]
     row = _row("history of chronic kidney disease", "is typical of", "metastatic calcinosis cutis")
