@@ -158,3 +158,17 @@ def test_blocks_hold_the_values_of_run_batch_each_followed_by_a_newline(
     if workers > 1:  # views of the slots: no stale read of a slot that took another chunk's results
         with pytest.raises(ValueError):
             bytes(held[0])
+
+
+def test_the_parent_collects_its_objects_again_once_the_workers_are_forked(tmp_path: Path, small_chunks: None) -> None:
+    """The parent's objects are frozen only while the workers fork (gc.freeze), also when the caller stops early."""
+    import gc
+
+    cases = _cases(tmp_path, 30)
+    job = batch.DiagnoseJob(top=1, n_next=0)
+    blocks = batch.run_blocks(cases, job, workers=2)
+    next(blocks)
+    assert gc.get_freeze_count() == 0
+    blocks.close()
+    assert len(list(batch.run_batch(cases, job, workers=2))) == 30
+    assert gc.get_freeze_count() == 0

@@ -18,6 +18,7 @@ elsewhere a job rebuilds its state in each worker from its (picklable) settings.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 import sys
@@ -424,6 +425,11 @@ def run_blocks(path: Path, job: Job, *, workers: int = 1, chunk: int | None = No
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_install, initargs=(job, slots)
     )
+    # The objects the workers inherit are frozen while they fork (the first submit forks them all): the workers'
+    # collector then never walks them, which would write to their headers and so copy the pages that hold them.
+    frozen = slots is not None
+    if frozen:
+        gc.freeze()
     submitted = 0
     try:
         while True:
@@ -436,6 +442,9 @@ def run_blocks(path: Path, job: Job, *, workers: int = 1, chunk: int | None = No
                     slot = submitted % (workers * WINDOW) if slots is not None else -1
                     pending.append((nxt, pool.submit(_run, str(path), nxt, slot)))
                     submitted += 1
+                    if frozen:  # forked: this process's objects are collected again
+                        gc.unfreeze()
+                        frozen = False
                 except BrokenProcessPool:  # a worker died: the pending futures say so, and the handler below reports it
                     pending.append((nxt, None))
                     break
@@ -472,6 +481,8 @@ def run_blocks(path: Path, job: Job, *, workers: int = 1, chunk: int | None = No
             else:
                 yield Block.of(done)
     finally:
+        if frozen:
+            gc.unfreeze()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         if slots is not None:
