@@ -546,7 +546,7 @@ def test_dialysis_patient_without_livedo_or_necrosis(kg: KnowledgeGraph) -> None
     r = run(kg, case)
     top = [d["label"] for d in r["differential"] if d["rank"] == 1]
     # the uraemic tumoral form of metastatic calcinosis has its own figures (dialysis very frequent, Ca x P and
-    # phosphate frequent, DOI:10.3389/fendo.2023.1249680), so it leads its parent
+    # phosphate frequent, DOI:10.1186/s12893-019-0603-8), so it leads its parent
     assert top == ["secondary tumoral calcinosis of chronic kidney disease"] and "calciphylaxis" not in top
     assert entry(r, "calciphylaxis")["probability"] < 0.1
     assert r["families"][0]["label"] == "calcinosis cutis"

@@ -170,15 +170,11 @@ def test_no_skin_figure_is_read_in_the_report_of_a_validation_case() -> None:
     makes that case no test of the figure (the HFTC siblings of Rafaelsen 2014 and the dialysis patient of Kamar 2016
     were sources before)."""
     own_reports = {"DOI:10.1186/s12863-014-0098-3", "DOI:10.1186/s12882-016-0355-y", "PMCID:PMC5468049"}
+    own_reports |= {"DOI:10.3389/fendo.2023.1249680", "PMID:29923062", "PMID:21727721"}
     own_reports |= _validation_citations()
     assert len(own_reports) > 50
     for r in read_table(SKIN):
-        shared = own_reports & {s.strip() for s in r["source"].split(";")}
-        if r["disease"] == "secondary tumoral calcinosis of chronic kidney disease":
-            # Known overlap, open: He 2023 became the case utc-shoulder-elbow-wrist-fendo-2023 after it was chosen as
-            # the source of the uraemic-form rows in place of Kamar 2016; these rows need another source.
-            shared -= {"DOI:10.3389/fendo.2023.1249680"}
-        assert not shared, r.where()
+        assert not own_reports & {s.strip() for s in r["source"].split(";")}, r.where()
 
 
 def _validation_citations() -> set[str]:
