@@ -212,3 +212,16 @@ def test_each_qc_problem_names_the_line_it_is_written_at(tmp_path: Path, added: 
         b.check(src)
     (problem,) = [p for p in info.value.problems if f"[{rule}]" in p]
     assert problem.startswith(f"{src}:{len(text.splitlines())}: [{rule}]"), problem
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "token"),
+    [
+        ('ex:a ex:b "a biopsy." .\nthis is not turtle .\n', 20, "this"),  # rdflib points at the closing quote
+        ("ex:a ex:b ex:c .\nthis is not turtle .\n", 16, "this"),  # ... or at the newline after the '.'
+        ('ex:a ex:b "x" ;\n    ex:d this .\n', 15, "ex:d"),
+        ("ex:a ex:b ex:c bad ex:e .\n", 15, "bad"),  # an error inside a line stays where it is
+    ],
+)
+def test_a_syntax_error_is_placed_at_its_token_not_the_previous_statement(text: str, at: int, token: str) -> None:
+    assert text[b._error_start(text, at) :].startswith(token)

@@ -55,7 +55,10 @@ def parse_source(path: Path) -> Graph:
         at = getattr(exc, "_i", None)
         argstr = getattr(exc, "_str", None)
         if isinstance(at, int) and isinstance(argstr, str | bytes):
-            line = (argstr[:at].count("\n") if isinstance(argstr, str) else argstr[:at].count(b"\n")) + 1
+            text_at = argstr if isinstance(argstr, str) else argstr.decode("utf-8", "replace")
+            if isinstance(argstr, bytes):
+                at = len(argstr[:at].decode("utf-8", "replace"))
+            line = text_at[: _error_start(text_at, at)].count("\n") + 1
         else:
             line = int(getattr(exc, "lines", 0)) + 1
         why = getattr(exc, "_why", None) or str(exc).splitlines()[0]
@@ -67,6 +70,24 @@ def parse_source(path: Path) -> Graph:
         rdflib_term_log.setLevel(level)
     check_terms(g, text, str(path))
     return g
+
+
+# What rdflib may leave after its error position on the same line: the end of the previous statement
+# (a closing quote or bracket and its '.', ';' or ','), so the offending token starts on a later line.
+_STATEMENT_TAIL = re.compile(r"[\"'>\])]*\s*[.;,]?[ \t\r]*(?=\n|$)")
+
+
+def _error_start(text: str, at: int) -> int:
+    """The position of the token a Turtle syntax error is about, from rdflib's error position ``at``.
+
+    rdflib sometimes points at the tail of the previous statement (its closing quote and '.') instead of the
+    offending token on the next line; a syntax error then has to name the token's line, not the previous one."""
+    tail = _STATEMENT_TAIL.match(text, at)
+    if tail is not None:
+        at = tail.end()
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return min(at, len(text))
 
 
 # Relative IRIs are resolved against this base, so that they can be found and refused (never a machine's path).
