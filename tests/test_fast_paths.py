@@ -149,7 +149,8 @@ def test_vectorised_rounding_and_spelling_equal_round_and_repr(digits: int) -> N
     rng = np.random.default_rng(digits)
     halves = (np.arange(-2000, 2000) + 0.5) / 10**digits  # ties and near-ties, where the product's rounding matters
     tricky = [0.0, -0.0, 5e-5, -5e-5, 4.9999999e-5, 1e-300, 0.00015, 1e15, 2e16, np.nan, np.inf, -np.inf]
-    a = np.concatenate([rng.normal(0, 8, 20_008), rng.random(20_000), rng.random(5_000) * 1e-3, halves, tricky])
+    small = [rng.random(5_000) * 1e-4, -rng.random(1_000) * 1e-4]  # spelled from a table of k / 10**digits
+    a = np.concatenate([rng.normal(0, 8, 20_008), rng.random(20_000), rng.random(5_000) * 1e-3, *small, halves, tricky])
     a = a.reshape(-1, len(tricky))
     assert [[repr(x) for x in row] for row in rounded(a, digits)] == [
         [repr(round(float(x), digits)) for x in row] for row in a

@@ -24,6 +24,8 @@ tables, the items and the tie-break all come from there.
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,9 +93,32 @@ def spelled(a: np.ndarray, digits: int) -> list[bytes]:
     size = np.abs(flat)
     with np.errstate(invalid="ignore"):
         other = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
-    for i in np.flatnonzero(other).tolist():
-        toks[i] = repr(float(flat[i])).encode()
+    idx = np.flatnonzero(other)
+    if not idx.size:
+        return toks
+    # below 1e-4, a value rounded to `digits` is k / 10**digits for a small integer k: the spelling of that very float
+    # is looked up (most such values are small probabilities); any other value is spelled by repr itself
+    lut = _small_spellings(digits)
+    f = 10.0**digits
+    vals = size[idx]
+    with np.errstate(invalid="ignore"):
+        k = np.rint(vals * f)
+        known = (k >= 1) & (k < len(lut)) & (vals == k / f)
+    ks = np.where(known, k, 0).astype(np.intp).tolist()
+    neg = (flat[idx] < 0).tolist()
+    for i, j, minus in zip(idx.tolist(), ks, neg, strict=True):
+        if j:
+            toks[i] = b"-" + lut[j] if minus else lut[j]
+        else:
+            toks[i] = repr(float(flat[i])).encode()
     return toks
+
+
+@functools.cache
+def _small_spellings(digits: int) -> list[bytes]:
+    """``repr(k / 10**digits)`` for every k with ``k / 10**digits < 1e-4`` (the values :func:`spelled` looks up)."""
+    f = 10.0**digits
+    return [repr(k / f).encode() for k in range(max(0, round(1e-4 * f)))]
 
 
 def _sums(table: np.ndarray, rows: Sequence[Sequence[int]]) -> np.ndarray:
@@ -343,6 +368,24 @@ def _fragments(model: dg.Model) -> _Fragments:
     return f
 
 
+_LOCAL = threading.local()
+
+
+def _table(frag: _Fragments, dyn: list[bytes]) -> np.ndarray:
+    """Every piece a chunk's results are joined from: the model's fixed pieces, then ``dyn`` (ids from
+    ``len(frag.pieces)`` on). One array per thread is kept and only its tail rewritten for each chunk: building it
+    anew would touch (and, in a forked worker, copy) every one of the fixed pieces each time."""
+    n_static = len(frag.pieces)
+    held = getattr(_LOCAL, "table", None)
+    if held is None or held[0] is not frag or len(held[1]) < n_static + len(dyn):
+        table = np.empty(n_static + max(2 * len(dyn), 1024), dtype=object)
+        table[:n_static] = frag.pieces
+        _LOCAL.table = held = (frag, table)
+    table = held[1]
+    table[n_static : n_static + len(dyn)] = np.array([*dyn, b""], dtype=object)[:-1]
+    return table
+
+
 def _shared_ranks(lifted: np.ndarray, s: np.ndarray) -> np.ndarray:
     """:func:`~calcgraph.diagnose.shared_ranks` of each row of ranking keys ``(lifted, s)``, sorted best first."""
     n_c, n_t = s.shape
@@ -498,8 +541,7 @@ def diagnose_chunk(
     keep_all = np.concatenate(
         [fixed[:, :1], keep.reshape(n_c, -1), fixed, test_keep.reshape(n_c, -1), fixed[:, :1]], axis=1
     )
-    table = np.concatenate([frag.pieces, np.array([*dyn, b""], dtype=object)[:-1]])
-    parts = table[layout[keep_all]].tolist()
+    parts = _table(frag, dyn)[layout[keep_all]].tolist()
     out = []
     begin = 0
     join = b"".join
