@@ -51,9 +51,6 @@ FIGURES = [
     # Li 2007: ESR raised in 12 of 16 culture-proven cases
     ("elevated erythrocyte sedimentation rate", "is typical of", "septic arthritis", "sensitivity", "0.75",
      "PMID:17251607"),
-    # the knee is a minority site of neuropathic arthropathy (anecdotal in diabetes)
-    ("knee involvement", "is typical of", "neuropathic arthropathy", "frequency_class", "HP:0040283",
-     "DOI:10.1186/s12891-019-2873-9"),
     # PMR Cohort Study (654 incident primary-care PMR): severe stiffness through the day
     ("proximal limb girdle stiffness", "is typical of", "polymyalgia rheumatica", "frequency_class", "HP:0040281",
      "PMID:27605116"),

@@ -275,3 +275,35 @@ def test_the_report_covers_every_case_of_the_set() -> None:
     assert int(m[1]) == len(load_set(SET)), (
         f"docs/validation.md reports {m[1]} cases, validation/ holds {len(load_set(SET))}: run `make validate`"
     )
+
+
+def _needles(citation: str) -> tuple[str, ...]:
+    """How a case report's identifier shows up in a relation row's `source` or `read_at` column."""
+    kind, _, value = citation.partition(":")
+    if kind == "PMID":
+        return (citation, f"pubmed.ncbi.nlm.nih.gov/{value}", f"access_num={value}&")
+    if kind == "PMCID":
+        return (citation, f"/articles/{value}")
+    return (citation, value.lower())
+
+
+def test_no_figure_is_read_in_a_paper_whose_patient_is_a_validation_case() -> None:
+    """The set measures the figures, so it must stay independent of them: a relation that cites (or was read in) a
+    validation case's paper would let that paper's patient vouch for the very number that ranks it."""
+    from calcgraph.tables import read_table, table_paths
+
+    rows = [r for t in table_paths(ROOT / "ontology" / "calcgraph-edit.ttl") for r in read_table(t)]
+    assert rows
+    clashes = []
+    for c in load_set(SET):
+        needles = _needles(c.citation)
+        for r in rows:
+            cited = [s.strip() for s in r["source"].split(";")]
+            if c.citation in cited or any(n in r["read_at"].lower() for n in needles[1:]):
+                clashes.append(f"{r.where()} ({r['finding']} / {r['disease']}) cites {c.citation}, case {c.id}")
+    assert not clashes, "\n".join(clashes)
+
+
+def test_the_independence_check_finds_a_shared_paper() -> None:
+    assert "10.1186/s12891-019-2873-9" in _needles("DOI:10.1186/S12891-019-2873-9")[1]
+    assert _needles("PMID:123")[1] == "pubmed.ncbi.nlm.nih.gov/123"
