@@ -179,6 +179,18 @@ def test_a_syntax_error_names_its_line(tmp_path: Path, at: int) -> None:
     assert info.value.line == at + 1, str(info.value)
 
 
+def test_a_syntax_error_after_multibyte_characters_names_its_line(tmp_path: Path) -> None:
+    # accented names in citations (Linné, Jiménez) before a syntax error must not move the reported line
+    src = tmp_path / "edit.ttl"
+    src.write_text(
+        '@prefix ex: <http://example.org/> .\nex:a ex:b "Linné, Jiménez, 5 μL" .\nthis is not turtle .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(OntologySourceError) as info:
+        b.parse_source(src)
+    assert info.value.line == 3, str(info.value)
+
+
 def test_qc_problems_name_the_line_of_the_statement(tmp_path: Path) -> None:
     n = _line_with('rdfs:label "gout"')
     text = EDIT.read_text(encoding="utf-8").replace('rdfs:label "gout"', 'rdfs:label "pseudogout"', 1)
