@@ -230,3 +230,18 @@ def test_knowledge_base_from_rdflib_graph_matches_file(release_graph: Graph) -> 
     from_graph = knowledge_base(release_graph)
     assert from_file.candidates == from_graph.candidates
     assert set(from_file.effective) == set(from_graph.effective)
+
+
+def test_a_frequency_counted_in_few_patients_is_not_a_certainty(loaded: Loaded) -> None:
+    """Childhood onset in HFTC is 2 of 2 patients (HPO annotation): read as (2 + 1/2) / 3, so an adult onset lowers
+    HFTC without all but excluding it, while a figure from a large series keeps its value."""
+    model = loaded.model
+    col = {n: j for j, n in enumerate(model.names)}
+    row = {n: i for i, n in enumerate(model.finding_names)}
+    hftc = col["hyperphosphataemic familial tumoral calcinosis"]
+    e = model.kb.effective[(model.kb.findings[row["childhood onset"]], model.candidates[hftc])]
+    assert (e.frequency, e.n) == (1.0, 2)
+    assert model.p[row["childhood onset"], hftc] == pytest.approx(2.5 / 3)
+    ra = col["rheumatoid arthritis"]
+    e = model.kb.effective[(model.kb.findings[row["age over 60 years"]], model.candidates[ra])]
+    assert e.n == 872 and model.p[row["age over 60 years"], ra] == pytest.approx(e.frequency, abs=1e-3)

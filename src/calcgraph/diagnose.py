@@ -20,6 +20,9 @@ Per (finding, disease) the likelihood ratios come from the effective evidence of
 * causes: a finding of a disease C that 'can cause' the calcinosis S, when S has no axiom for it, counts for S with
   ``P(F|S) = w P(F|C) + (1 - w) NOISE`` where the 'can cause' axiom gives the sourced frequency w of S in C (under the
   uniform prior P(C|S) = w), never below LR 1; without a frequency it is neutral for S;
+* a frequency counted in n patients (the axiom's ``n``) is read as ``(k + 1/2) / (n + 1)`` with ``k = frequency x n``
+  (the posterior mean under Jeffreys' prior, :func:`counted_frequency`): a small series cannot make a finding certain
+  or impossible (2 of 2 is 0.83, 0 of 8 is 0.06), while a large one keeps its figure;
 * HPO frequency classes: *excluded* present or *obligate* absent make D impossible (``LOG_EXCLUDED``); the other
   classes give P(F|D) as the middle of their HPO range (``FREQUENCY_CLASS_P``);
 * equal scores share a rank (:func:`shared_ranks`); within a tie candidates are listed by label.
@@ -149,10 +152,25 @@ def _figures_text(e: Evidence) -> str:
     return "ontology: " + ", ".join(parts)
 
 
+def counted_frequency(frequency: float, n: int | None) -> float:
+    """P(F|D) from a frequency counted in n patients: the posterior mean under Jeffreys' prior, (k + 1/2) / (n + 1)
+    with k = frequency x n, so that 2 of 2 patients is 0.83, not a certainty, while 69 of 141 stays 0.489 (0.49 as
+    given); without n the frequency as given.
+
+    >>> counted_frequency(1.0, 2), counted_frequency(0.0, 8), round(counted_frequency(0.49, 141), 3)
+    (0.8333333333333334, 0.05555555555555555, 0.489)
+    >>> counted_frequency(0.3, None)
+    0.3
+    """
+    if not n:
+        return frequency
+    return (round(frequency * n) + 0.5) / (n + 1)
+
+
 def _frequency(e: Evidence) -> float | None:
     """P(F|D) from the axiom's frequency, else from its HPO frequency class; None when it gives neither."""
     if e.frequency is not None:
-        return _clamp(e.frequency)
+        return _clamp(counted_frequency(e.frequency, e.n))
     if e.frequency_class in (OBLIGATE, EXCLUDED):
         return None  # handled as an exclusion by _cell
     if e.frequency_class is not None and e.frequency_class in FREQUENCY_CLASS_P:

@@ -112,7 +112,7 @@ SELECT ?f ?label WHERE { ?f rdfs:subClassOf+ cg:0000002 . ?f rdfs:label ?label }
 _Q_RELATIONS = (
     _PREFIXES
     + """
-SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc (GROUP_CONCAT(DISTINCT STR(?x); separator="|") AS ?sources) WHERE {
+SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc ?n (GROUP_CONCAT(DISTINCT STR(?x); separator="|") AS ?sources) WHERE {
   VALUES ?p { cg:0000020 cg:0000021 cg:0000022 }
   ?f ?p ?d .
   OPTIONAL {
@@ -120,8 +120,9 @@ SELECT ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc (GROUP_CONCAT(DISTINCT STR(?x); 
     OPTIONAL { ?a cg:0000014 ?sens } OPTIONAL { ?a cg:0000015 ?spec }
     OPTIONAL { ?a cg:0000016 ?lrp } OPTIONAL { ?a cg:0000017 ?lrn }
     OPTIONAL { ?a cg:0000018 ?freq } OPTIONAL { ?a cg:0000040 ?fc } OPTIONAL { ?a oio:hasDbXref ?x }
+    OPTIONAL { ?a cg:0000043 ?n }
   }
-} GROUP BY ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc"""
+} GROUP BY ?f ?p ?d ?sens ?spec ?lrp ?lrn ?freq ?fc ?n"""
 )
 
 _Q_COEXIST = _PREFIXES + "SELECT ?a ?b WHERE { ?a cg:0000026 ?b }"
@@ -164,6 +165,8 @@ class Evidence:
     sources: tuple[str, ...] = ()
     frequency_class: str | None = None
     """HPO frequency term (``HP:0040280`` obligate ... ``HP:0040285`` excluded) where the source gives only words."""
+    n: int | None = None
+    """How many patients the source's figure was counted in (the table's ``n``), where it says."""
 
     @property
     def has_figures(self) -> bool:
@@ -353,6 +356,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
                 frequency=_float(r["freq"]),
                 sources=tuple(sorted(s for s in (r["sources"].value if r["sources"] else "").split("|") if s)),
                 frequency_class=iri_to_curie(r["fc"].value) if isinstance(r["fc"], ox.NamedNode) else None,
+                n=int(r["n"].value) if r["n"] is not None else None,
             )
         )
     asserted.sort(key=lambda e: (e.disease, e.finding, e.relation, e.sources))
