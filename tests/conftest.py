@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,31 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile("calcgraph")
+
+
+def relation_row(table: Path, finding: str, relation: str, disease: str) -> dict[str, str]:
+    """The one row of a relation table for (finding, relation, disease), as a column -> value dict."""
+    from calcgraph.tables import read_table
+
+    key = (finding, relation, disease)
+    rows = [r for r in read_table(table) if (r["finding"], r["relation"], r["disease"]) == key]
+    assert len(rows) == 1, key
+    return {c: rows[0][c] for c in rows[0].values}
+
+
+def check_sourced_or_searched(table: Path, diseases: Iterable[str], at_least: int) -> None:
+    """Every row of these diseases is sourced from a primary source with the source's words, or says what was
+    searched (issue 11)."""
+    from calcgraph.stats import is_primary
+    from calcgraph.tables import read_table
+
+    wanted = set(diseases)
+    rows = [r for r in read_table(table) if r["disease"] in wanted]
+    assert len(rows) > at_least
+    for r in rows:
+        assert r["status"] in ("sourced", "no published figure"), (r.where(), r["status"])
+        if r["status"] == "no published figure":
+            assert r["comment"], f"{r.where()}: say what was searched"
+        else:
+            assert r["source"] and all(is_primary(x.strip()) for x in r["source"].split(";")), r.where()
+            assert r["evidence"], f"{r.where()}: quote the source"

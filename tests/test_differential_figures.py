@@ -10,13 +10,13 @@ from calcgraph import paths
 from calcgraph.stats import is_primary
 from calcgraph.tables import read_table
 
+from .conftest import relation_row
+
 JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
 
 
 def _row(finding: str, relation: str, disease: str) -> dict[str, str]:
-    rows = [r for r in read_table(JOINT) if (r["finding"], r["relation"], r["disease"]) == (finding, relation, disease)]
-    assert len(rows) == 1, (finding, relation, disease)
-    return {c: rows[0][c] for c in rows[0].values}
+    return relation_row(JOINT, finding, relation, disease)
 
 
 FIGURES = [

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from calcgraph import paths
-from calcgraph.stats import is_primary
 from calcgraph.tables import Row, read_table
+
+from .conftest import check_sourced_or_searched, relation_row
 
 JOINT = paths.ontology_dir() / "templates" / "relations-joint.tsv"
 
@@ -23,21 +24,11 @@ def _rows() -> list[Row]:
 
 
 def _row(finding: str, relation: str, disease: str) -> dict[str, str]:
-    rows = [r for r in read_table(JOINT) if (r["finding"], r["relation"], r["disease"]) == (finding, relation, disease)]
-    assert len(rows) == 1, (finding, relation, disease)
-    return {c: rows[0][c] for c in rows[0].values}
+    return relation_row(JOINT, finding, relation, disease)
 
 
 def test_every_row_is_sourced_or_says_what_was_searched() -> None:
-    rows = _rows()
-    assert len(rows) > 50
-    for r in rows:
-        assert r["status"] in ("sourced", "no published figure"), (r.where(), r["status"])
-        if r["status"] == "no published figure":
-            assert r["comment"], f"{r.where()}: say what was searched"
-        else:
-            assert r["source"] and all(is_primary(x.strip()) for x in r["source"].split(";")), r.where()
-            assert r["evidence"], f"{r.where()}: quote the source"
+    check_sourced_or_searched(JOINT, DISEASES, at_least=50)
 
 
 def test_cpp_crystal_figures_are_cpp_specific_identification_not_any_crystal_detection() -> None:
