@@ -165,29 +165,6 @@ def test_uraemic_tumoral_calcinosis_is_a_disease_of_dialysis() -> None:
     assert _row("elevated calcium-phosphate product", "is typical of", UTC)["status"] == "sourced"
 
 
-def test_no_skin_figure_is_read_in_the_report_of_a_validation_case() -> None:
-    """A validation case must be scored by figures from other studies: a row whose source is the case's own report
-    makes that case no test of the figure (the HFTC siblings of Rafaelsen 2014 and the dialysis patient of Kamar 2016
-    were sources before)."""
-    own_reports = {"DOI:10.1186/s12863-014-0098-3", "DOI:10.1186/s12882-016-0355-y", "PMCID:PMC5468049"}
-    own_reports |= {"DOI:10.3389/fendo.2023.1249680", "PMID:29923062", "PMID:21727721"}
-    own_reports |= _validation_citations()
-    assert len(own_reports) > 50
-    for r in read_table(SKIN):
-        assert not own_reports & {s.strip() for s in r["source"].split(";")}, r.where()
-
-
-def _validation_citations() -> set[str]:
-    """The ``citation:`` of every published case of the validation set (and of the cases pending there)."""
-    root = paths.project_root() / "validation"
-    cites = set()
-    for case in sorted(root.rglob("*.yaml")):
-        for line in case.read_text(encoding="utf-8").splitlines():
-            if line.startswith("citation:"):
-                cites.add(line.split(":", 1)[1].strip())
-    return cites
-
-
 def test_metastatic_periarticular_masses_are_not_read_in_a_validation_case() -> None:
     """The frequent class of periarticular masses in metastatic calcinosis cutis came from the report of the
     metastatic-fsgs-pmc5468049 validation case; no other source gives it, so it is unsourced again."""

@@ -287,20 +287,34 @@ def _needles(citation: str) -> tuple[str, ...]:
     return (citation, value.lower())
 
 
+# Reports that were sources of figures before their patients became cases (the HFTC siblings of Rafaelsen 2014, the
+# dialysis patient of Kamar 2016, ...): checked even if their case leaves the set, so the figure does not come back.
+FORMER_SOURCES = {
+    "DOI:10.1186/s12863-014-0098-3": "hftc-galnt3-sibling-2014",
+    "DOI:10.1186/s12882-016-0355-y": "tumoral-ckd-dialysis-kamar-2016",
+    "PMCID:PMC5468049": "metastatic-fsgs-pmc5468049",
+    "DOI:10.3389/fendo.2023.1249680": "utc-shoulder-elbow-wrist-fendo-2023",
+    "PMID:29923062": "hftc-fgf23-lebanese-cousin1-2018",
+    "PMID:21727721": "tumoral-sporadic-girl-ijdvl-2011",
+}
+
+
 def test_no_figure_is_read_in_a_paper_whose_patient_is_a_validation_case() -> None:
     """The set measures the figures, so it must stay independent of them: a relation that cites (or was read in) a
     validation case's paper would let that paper's patient vouch for the very number that ranks it."""
     from calcgraph.tables import read_table, table_paths
 
     rows = [r for t in table_paths(ROOT / "ontology" / "calcgraph-edit.ttl") for r in read_table(t)]
-    assert rows
+    cases = load_set(SET)
+    assert rows and len(cases) > 50
+    papers = {**FORMER_SOURCES, **{c.citation: c.id for c in cases}}
     clashes = []
-    for c in load_set(SET):
-        needles = _needles(c.citation)
+    for citation, case in sorted(papers.items()):
+        needles = _needles(citation)
         for r in rows:
             cited = [s.strip() for s in r["source"].split(";")]
-            if c.citation in cited or any(n in r["read_at"].lower() for n in needles[1:]):
-                clashes.append(f"{r.where()} ({r['finding']} / {r['disease']}) cites {c.citation}, case {c.id}")
+            if citation in cited or any(n in r["read_at"].lower() for n in needles[1:]):
+                clashes.append(f"{r.where()} ({r['finding']} / {r['disease']}) cites {citation}, case {case}")
     assert not clashes, "\n".join(clashes)
 
 
