@@ -1,6 +1,6 @@
 """Every calcgraph benchmark in one run (``make bench``): each target beside the floor it is measured against.
 
-    python benchmarks/run_all.py [--quick] [--workdir DIR]
+    python benchmarks/run_all.py [--quick] [--workdir DIR] [--only SECTION[,SECTION...]]
 
 Sections, each measured in this run, on this machine, with the load average printed beside it:
 
@@ -20,6 +20,10 @@ The last table lists every target of issue #16 with the figure measured and met 
 load of the machine (waiting for a CPU); CPU times and ratios measured in the same rounds much less, so each table
 gives both. ``--quick`` is a smoke run of about two minutes (sizes / 10, fewer rounds, no 1,000,000-case run); the
 full run takes about ten minutes on 2 cores. Speed is reported, never asserted.
+
+``--only`` runs some sections alone (``latency`` or ``single``, ``batch`` (2a), ``workers`` (2b), ``cohort`` or
+``load``, ``queries``, ``classifier``, ``server``), e.g. to measure again at a lower load; the summary then lists only
+their targets.
 """
 
 from __future__ import annotations
@@ -155,10 +159,10 @@ def _bytes_per_result(cases: Path, work: Path) -> int:
     return max(1, result.stat().st_size // max(1, n))
 
 
-def bench_batch(work: Path, sizes: list[int], rounds: int, worker_cases: int, worker_rounds: int) -> None:
+def bench_batch(work: Path, sizes: list[int], rounds: int) -> None:
     before = load_average()
     files = {}
-    for n in sorted({*sizes, worker_cases}):
+    for n in sorted(sizes):
         files[n] = work / f"cases-{n}.jsonl"
         if not files[n].exists():
             write_cases(files[n], n, seed=1000)
@@ -250,8 +254,16 @@ def bench_batch(work: Path, sizes: list[int], rounds: int, worker_cases: int, wo
     rss = max(f[0].hi("rss") for f in figures.values())
     SUMMARY.append(["diagnose --batch peak memory < 500 MB", f"{rss:,.0f} MiB", verdict(rss * 1.048576 < 500)])
 
+
+def bench_workers(work: Path, worker_cases: int, worker_rounds: int) -> None:
+    path = work / f"cases-{worker_cases}.jsonl"
+    if not path.exists():
+        write_cases(path, worker_cases, seed=1000)
+
+    def diag(path: Path, workers: int) -> Run:
+        return run([CALCGRAPH, "diagnose", "--batch", str(path), "--workers", str(workers)])  # stdout to /dev/null
+
     before = load_average()
-    path = files[worker_cases]
     ws = interleaved({"1 worker": lambda: diag(path, 1), "2 workers": lambda: diag(path, 2)}, worker_rounds, warmup=0)
     one, two = ws["1 worker"], ws["2 workers"]
     ratio = paired_ratio(one, two)
@@ -333,35 +345,66 @@ def bench_server_section(seconds: float) -> None:
     )
 
 
-def main() -> int:
+#: section names for ``--only`` (with their aliases), in the order they run
+SECTIONS = ("latency", "batch", "workers", "cohort", "queries", "classifier", "server")
+ALIASES = {"single": "latency", "load": "cohort", "load-cases": "cohort"}
+
+
+def parse_sections(spec: str | None) -> list[str]:
+    """The sections ``--only`` names, in run order; every section when ``spec`` is None."""
+    if spec is None:
+        return list(SECTIONS)
+    names = {ALIASES.get(x.strip(), x.strip()) for x in spec.split(",") if x.strip()}
+    unknown = sorted(names - set(SECTIONS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(SECTIONS)} "
+            f"(aliases: {', '.join(f'{a}={b}' for a, b in ALIASES.items())})"
+        )
+    return [x for x in SECTIONS if x in names]
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run of about two minutes (smaller sizes)")
     ap.add_argument("--workdir", type=Path, help="keep generated files here (default: a temporary directory)")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--only",
+        metavar="SECTION[,SECTION...]",
+        help=f"run only these sections: {', '.join(SECTIONS)} (aliases single=latency, load=cohort)",
+    )
+    args = ap.parse_args(argv)
+    try:
+        only = parse_sections(args.only)
+    except argparse.ArgumentTypeError as exc:
+        ap.error(str(exc))
     cpu = os.cpu_count() or 1
-    print(f"# calcgraph benchmarks{' (quick)' if args.quick else ''}\n\n{platform.platform()}, "
+    print(f"# calcgraph benchmarks{' (quick)' if args.quick else ''}"
+          f"{'' if len(only) == len(SECTIONS) else ': ' + ', '.join(only)}\n\n"
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.platform()}, "
           f"{platform.processor() or platform.machine()}, {cpu} CPU(s), Python {platform.python_version()}; "
           f"load average at the start: {load_average()}")  # fmt: skip
     t0 = time.perf_counter()
+    q = args.quick
     with tempfile.TemporaryDirectory(prefix="calcgraph-bench-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        if args.quick:
-            bench_latency_section(rounds=5, cold_rounds=1)
+        if "latency" in only:
+            bench_latency_section(rounds=5 if q else 11, cold_rounds=1 if q else 3)
+        if "batch" in only or "workers" in only:
             print("\n## 2. Batch diagnosis")
-            bench_batch(work, [1_000, 10_000], rounds=2, worker_cases=10_000, worker_rounds=2)
-            bench_cohort_section(work, 10_000, rounds=1, workers=min(2, cpu))
-            bench_queries_section(repeat=5)
-            bench_classifier(n_fast=200, hermit_runs=1)
-            bench_server_section(10)
-        else:
-            bench_latency_section(rounds=11, cold_rounds=3)
-            print("\n## 2. Batch diagnosis")
-            bench_batch(work, [10_000, 100_000, 1_000_000], rounds=3, worker_cases=100_000, worker_rounds=2)
-            bench_cohort_section(work, 100_000, rounds=1, workers=min(2, cpu))
-            bench_queries_section(repeat=15)
-            bench_classifier(n_fast=1000, hermit_runs=3)
-            bench_server_section(60)
+        if "batch" in only:
+            bench_batch(work, [1_000, 10_000] if q else [10_000, 100_000, 1_000_000], rounds=2 if q else 3)
+        if "workers" in only:
+            bench_workers(work, 10_000 if q else 100_000, worker_rounds=2 if q else 3)
+        if "cohort" in only:
+            bench_cohort_section(work, 10_000 if q else 100_000, rounds=1, workers=min(2, cpu))
+        if "queries" in only:
+            bench_queries_section(repeat=5 if q else 15)
+        if "classifier" in only:
+            bench_classifier(n_fast=200 if q else 1000, hermit_runs=1 if q else 3)
+        if "server" in only:
+            bench_server_section(10 if q else 60)
     table(
         "Targets (issue #16), as measured above",
         ["target", "measured in this run", ""],
