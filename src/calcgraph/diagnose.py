@@ -86,7 +86,7 @@ LOG_EXCLUDED = -100.0
 #: against the background over all candidates) is below this and nothing is proven. Calibrated on the published cases
 #: of ``validation/`` (the threshold that best separates the ``not-modelled-*`` cases from the others, Youden's J;
 #: ``python -m calcgraph.calibrate validation``); no figure of the model was changed to fit a case.
-NONE_FITS_LOG10_LR = 1.55
+NONE_FITS_LOG10_LR = 1.69
 #: P(F|D) read from an HPO frequency class without a numeric figure: the middle of the range HPO defines for it
 #: (``calcgraph.knowledge.FREQUENCY_CLASSES``); obligate is 1 and excluded 0 exactly (no clamping: they exclude).
 FREQUENCY_CLASS_P: Mapping[str, float] = MappingProxyType(
