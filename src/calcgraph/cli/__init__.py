@@ -12,12 +12,18 @@ exit code; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from calcgraph import __version__
 from calcgraph.errors import CalcgraphError
+
+# numpy's OpenBLAS starts one thread per core when numpy is imported, which costs a command about 50 ms of CPU
+# (more on a busy machine, where the threads wait for a core); calcgraph does no BLAS work (no matrix products), so
+# a command starts it with one thread. A value set by the user is kept. Set before any command module imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 #: Sub-command name -> (module of :mod:`calcgraph.cli` that defines it, its one-line help as ``--help`` lists it).
 #: Each module exposes ``COMMANDS``, a list of click commands. Keep in step with the modules (a test checks).
