@@ -26,7 +26,6 @@ terms that map to no finding are kept in :attr:`Case.unused` (an error only with
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -104,6 +103,8 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
 
     Bounded: only the first :data:`SUGGEST_CHARS` characters of ``name`` are compared, so a huge name costs no more
     than a long one (a 50 MB name once took 2 GB in difflib)."""
+    import difflib  # only when a name is not found
+
     name = name[:SUGGEST_CHARS]
     choices = [c for c in sorted(set(choices)) if not opposite(name, c)]
     folded = {_fold_spelling(c): c for c in choices}

@@ -49,13 +49,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-
 from calcgraph import paths
 from calcgraph.errors import OntologySourceError
 from calcgraph.iris import CALCGRAPH_PREFIX, curie_to_iri, iri_to_curie
 
-if TYPE_CHECKING:  # a graph may be given, but the diagnose path never imports rdflib
+if TYPE_CHECKING:  # a graph may be given, but the diagnose path never imports rdflib (nor pyoxigraph: the
+    # compiled model holds what it needs)
+    import pyoxigraph as ox
     from rdflib import Graph
 
 __all__ = ["Evidence", "KnowledgeBase", "curie_to_iri", "knowledge_base", "load_knowledge"]
@@ -246,6 +246,8 @@ def _float(term: ox.Literal | None) -> float | None:
 
 
 def _store_from(source: Graph | Path | str | None) -> tuple[ox.Store, str]:
+    import pyoxigraph as ox
+
     store = ox.Store()
     if source is not None and not isinstance(source, str | Path):  # an rdflib graph
         from rdflib import Graph
@@ -315,12 +317,16 @@ def _choose(own: list[Evidence], inherited: list[tuple[int, Evidence]]) -> Evide
 
 def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
     """The solutions of one of this module's SELECT queries."""
+    import pyoxigraph as ox
+
     solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)  # the _Q_* queries are all SELECT queries
     return solutions
 
 
 def _build(store: ox.Store, source: str) -> KnowledgeBase:
+    import pyoxigraph as ox
+
     labels: dict[str, str] = {}
     parents: dict[str, set[str]] = defaultdict(set)
     rows = list(_select(store, _Q_DISEASES))
