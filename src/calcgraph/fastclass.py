@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from calcgraph.errors import OntologySourceError, ReasonerError
 from calcgraph.io import atomic_write_text
 from calcgraph.iris import OWL_NS, RDF_NS, RDFS_NS, iri_to_curie
 from calcgraph.paths import release_path
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # rdflib (and the reasoner module) only where an RDF file is read: not on the diagnose path
     from rdflib import Graph
@@ -165,15 +168,20 @@ def _from_inferred_owl(release_graph: Graph, inferred: Path) -> Hierarchy | None
         return None
     try:
         gi = Graph().parse(inferred, format="xml")
-    except Exception:  # an unreadable inferred file is simply not used
+    except Exception as exc:  # an unreadable inferred file is simply not used
+        _log.info("%s is not used: %s", inferred, exc)
         return None
     have, need = _masked(gi), _masked(release_graph)
     # the header triples of the ontology IRI differ (the inferred file is its own ontology)
-    if any(have[t] < n for t, n in need.items() if not t[0].startswith("<https://w3id.org/calcgraph/calcgraph")):
+    missing = [t for t, n in need.items() if have[t] < n and not t[0].startswith("<https://w3id.org/calcgraph/calcgraph")]
+    if missing:
+        _log.info("%s is not used: %d release triples are not in it, e.g. %s", inferred, len(missing), missing[0])
         return None
     extra = have - need
     own = ("<https://w3id.org/calcgraph/calcgraph", f"<{_IS_INFERRED}>")  # the header; the is_inferred declaration
-    if any(t[1] not in _INFERRED_EXTRA and not t[0].startswith(own) for t in extra):
+    foreign = [t for t in extra if t[1] not in _INFERRED_EXTRA and not t[0].startswith(own)]
+    if foreign:
+        _log.info("%s is not used: %d triples are not inferred axioms, e.g. %s", inferred, len(foreign), foreign[0])
         return None
     named = {str(c) for c in gi.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
     nothing = str(OWL.Nothing)

@@ -33,7 +33,6 @@ import re
 import shutil
 import subprocess
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -340,9 +339,9 @@ def write_inferred(result: OntologyReasoning, out: Path | None = None) -> tuple[
         add(s, OWL.equivalentClass, o)
     for s, o in result.inferred_types:
         add(s, RDF.type, o)
-    with warnings.catch_warnings():  # rdflib warns about list members with properties, yet writes them correctly
-        warnings.simplefilter("ignore", UserWarning)
-        data = g.serialize(format="pretty-xml", encoding="utf-8")
+    # plain RDF/XML (every blank node by nodeID): rdflib's pretty-xml nests blank nodes in an order that follows the
+    # random blank-node labels of each parse, and its output did not always read back as the same graph
+    data = g.serialize(format="xml", encoding="utf-8")
     atomic_write_bytes(out, data)
     return out, len(g)
 
