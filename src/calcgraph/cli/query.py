@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -96,6 +98,13 @@ def query_command(
     click.echo(q.serialise(result, fmt), nl=False)
 
 
+def _limit_option(
+    *decls: str, kind: click.ParamType, default: float, text: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A ``serve`` limit: a bounded number whose default ``--help`` shows."""
+    return click.option(*decls, type=kind, default=default, show_default=True, help=text)
+
+
 @click.command("serve")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port on 127.0.0.1.")
 @click.option(
@@ -108,34 +117,30 @@ def query_command(
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="With --writable: read the bearer token that writes need from this file.",
 )
-@click.option(
+@_limit_option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(0.5, 86400),
+    kind=click.FloatRange(0.5, 86400),
     default=DEFAULT_TIMEOUT_S,
-    show_default=True,
-    help="Seconds a query may run; a longer one is cancelled (HTTP 504).",
+    text="Seconds a query may run; a longer one is cancelled (HTTP 504).",
 )
-@click.option(
+@_limit_option(
     "--max-result-bytes",
-    type=click.IntRange(1),
+    kind=click.IntRange(1),
     default=DEFAULT_MAX_RESULT_BYTES,
-    show_default=True,
-    help="Largest result sent (HTTP 422 above).",
+    text="Largest result sent (HTTP 422 above).",
 )
-@click.option(
+@_limit_option(
     "--max-query-bytes",
-    type=click.IntRange(1),
+    kind=click.IntRange(1),
     default=DEFAULT_MAX_QUERY_BYTES,
-    show_default=True,
-    help="Largest query or update accepted (HTTP 400 above).",
+    text="Largest query or update accepted (HTTP 400 above).",
 )
-@click.option(
+@_limit_option(
     "--max-depth",
-    type=click.IntRange(1, 1000),
+    kind=click.IntRange(1, 1000),
     default=DEFAULT_MAX_DEPTH,
-    show_default=True,
-    help="Deepest nesting of { ( [ accepted (HTTP 400 above).",
+    text="Deepest nesting of { ( [ accepted (HTTP 400 above).",
 )
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE (federated queries: the server fetches URLs).")
 def serve_command(
