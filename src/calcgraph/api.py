@@ -21,12 +21,22 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from calcgraph import paths
 from calcgraph.errors import CalcgraphError, CaseError, OntologySourceError
 
 CaseLike = Any  # a Case, a case or phenopacket mapping, or a path to a case file
+
+
+class DiagnoseOptions(TypedDict, total=False):
+    """The keyword options of :meth:`KnowledgeGraph.diagnose` and :meth:`KnowledgeGraph.diagnose_dict`."""
+
+    top: int
+    next_tests: int
+    classes: bool
+    reasoner: str
+    strict: bool
 
 
 # ------------------------------------------------------------------------------------------------ result types
@@ -193,20 +203,10 @@ class KnowledgeGraph:
             return load_case_file(Path(case), self.index, strict=strict)
         raise CaseError(repr(case)[:60], "a case is a file path, a mapping or a calcgraph.cases.Case")
 
-    def diagnose(
-        self,
-        case: CaseLike,
-        *,
-        top: int = 10,
-        next_tests: int = 5,
-        classes: bool = False,
-        reasoner: str = "fast",
-        strict: bool = False,
-    ) -> Diagnosis:
-        """The ranked, explained differential of ``case`` (with the reasoner's classes if ``classes``)."""
-        return Diagnosis.from_dict(
-            self.diagnose_dict(case, top=top, next_tests=next_tests, classes=classes, reasoner=reasoner, strict=strict)
-        )
+    def diagnose(self, case: CaseLike, **options: Unpack[DiagnoseOptions]) -> Diagnosis:
+        """The ranked, explained differential of ``case`` (with the reasoner's classes if ``classes``); the options and
+        their defaults are those of :meth:`diagnose_dict`."""
+        return Diagnosis.from_dict(self.diagnose_dict(case, **options))
 
     def diagnose_dict(
         self,
