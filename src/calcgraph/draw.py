@@ -86,6 +86,22 @@ def _percent(p: float) -> str:
     return "<1%" if 0 < p < 0.005 else f"{p:.0%}"
 
 
+def _node_handle(colour: str, size: float, label: str) -> Any:
+    """A legend entry for a node: a white-edged dot of ``colour``."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        linestyle="none",
+        markersize=size,
+        markerfacecolor=colour,
+        markeredgecolor="white",
+        label=label,
+    )
+
+
 def _circular_mean(angles: Sequence[float]) -> float:
     return math.atan2(sum(math.sin(a) for a in angles), sum(math.cos(a) for a in angles)) % (2 * math.pi)
 
@@ -230,19 +246,7 @@ def draw_focus(
     # Legend: kinds present, then edge types present.
     kinds_present = [k for k in KINDS if any(d == k for _, d in H.nodes(data="kind"))]
     types_present = [t for t in EDGE_TYPES if any(d == t for *_, d in H.edges(data="type"))]
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=11,
-            markerfacecolor=KIND_COLOURS[k],
-            markeredgecolor="white",
-            label=k,
-        )
-        for k in kinds_present
-    ] + [
+    handles = [_node_handle(KIND_COLOURS[k], 11, k) for k in kinds_present] + [
         Line2D(
             [], [], color=EDGE_COLOURS[t], linestyle=_EDGE_STYLE.get(t, "solid"), linewidth=2.2, label=_EDGE_NAMES[t]
         )
@@ -367,26 +371,8 @@ def draw_case(
     handles = [
         Line2D([], [], color="#1a9850", linewidth=2.2, label="finding supports the candidate"),
         Line2D([], [], color="#d73027", linewidth=2.2, linestyle="--", label="finding argues against it"),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=10,
-            markerfacecolor=KIND_COLOURS["finding"],
-            markeredgecolor="white",
-            label="finding of the case",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=12,
-            markerfacecolor=KIND_COLOURS["disease"],
-            markeredgecolor="white",
-            label="candidate diagnosis (bar: probability)",
-        ),
+        _node_handle(KIND_COLOURS["finding"], 10, "finding of the case"),
+        _node_handle(KIND_COLOURS["disease"], 12, "candidate diagnosis (bar: probability)"),
     ]
     ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(title, fontsize=16, fontweight="bold", y=1.0 - 0.2 / height)
