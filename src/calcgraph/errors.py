@@ -10,6 +10,11 @@
 from __future__ import annotations
 
 
+def _location(path: str, line: int | None, column: int | None = None) -> str:
+    """Where a problem is: ``path``, ``path:line`` or ``path:line:column``."""
+    return path + (f":{line}" if line is not None else "") + (f":{column}" if column is not None else "")
+
+
 class CalcgraphError(Exception):
     """Base class: a failure calcgraph explains to its user instead of showing a traceback."""
 
@@ -59,8 +64,7 @@ class OntologySourceError(CalcgraphError):
 
     def __init__(self, path: str, line: int | None, problem: str, *, hint: str | None = None) -> None:
         self.path, self.line, self.problem = path, line, problem
-        where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {problem}", hint=hint)
+        super().__init__(f"{_location(path, line)}: {problem}", hint=hint)
 
 
 class OntologyQCError(CalcgraphError):
@@ -96,8 +100,7 @@ class QueryFileError(CalcgraphError):
         self, path: str, line: int | None, column: int | None, problem: str, *, hint: str | None = None
     ) -> None:
         self.path, self.line, self.column, self.problem = path, line, column, problem
-        where = path + (f":{line}" if line is not None else "") + (f":{column}" if column is not None else "")
-        super().__init__(f"{where}: {problem}", hint=hint)
+        super().__init__(f"{_location(path, line, column)}: {problem}", hint=hint)
 
 
 class QueryParameterError(CalcgraphError):
