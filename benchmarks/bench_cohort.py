@@ -48,7 +48,7 @@ def measure(work: Path, cases: Path, n: int, rounds: int, workers: int, query_re
                 shutil.rmtree(store, ignore_errors=True)
                 cmd = [CALCGRAPH, "load-cases", str(cases), "--store", str(store), "--with-results"]
                 load.runs.append(run([*cmd, "--workers", str(workers)]))
-                if not nq.exists():
+                if not quads:  # this run's own quads, also when --workdir holds an older dump
                     quads = dump_nquads(store, nq)
             if what == "floor":
                 target = work / "floor.db"
