@@ -339,8 +339,9 @@ def write_inferred(result: OntologyReasoning, out: Path | None = None) -> tuple[
         add(s, OWL.equivalentClass, o)
     for s, o in result.inferred_types:
         add(s, RDF.type, o)
-    # plain RDF/XML (every blank node by nodeID): rdflib's pretty-xml nests blank nodes in an order that follows the
-    # random blank-node labels of each parse, and its output did not always read back as the same graph
+    # plain RDF/XML, every blank node by nodeID: rdflib's pretty-xml nests blank nodes in an order that follows each
+    # parse's random blank-node labels, the suspect (never reproduced) of a CI run whose fast classifier refused the
+    # inferred file just written; _from_inferred_owl in calcgraph.fastclass logs why it refuses one
     data = g.serialize(format="xml", encoding="utf-8")
     atomic_write_bytes(out, data)
     return out, len(g)
