@@ -109,12 +109,15 @@ class CaseModel:
         up = supers or self._self_and_ancestors
         implied: set[str] = set()
         conflict = None
+        if not self.exclusions:
+            return implied, conflict
+        ancestors = [(p, up(p)) for p in sorted(present)]  # once per finding, not once per group
         for group in self.exclusions:
             hit: dict[int, str] = {}
-            for p in sorted(present):
-                anc = up(p)
-                for i, member in enumerate(group):
-                    if anc & set(member):
+            members = [frozenset(member) for member in group]
+            for p, anc in ancestors:
+                for i, member_set in enumerate(members):
+                    if not member_set.isdisjoint(anc):
                         hit.setdefault(i, p)
             if len(hit) > 1 and conflict is None:
                 first, second = sorted(hit)[:2]

@@ -254,7 +254,9 @@ class FastClassifier:
         self._program: _Program | None = None  # the bitset form of :meth:`types`, compiled on first use
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_program": None}  # compiled code does not pickle; it is rebuilt on use
+        state = {**self.__dict__, "_program": None}  # compiled code does not pickle; it is rebuilt on use
+        state.pop("_supers_memo", None)  # a per-process memo of supers(): not part of the model
+        return state
 
     @classmethod
     def compile(cls, g: Graph, hierarchy: Hierarchy) -> FastClassifier:
@@ -265,7 +267,13 @@ class FastClassifier:
 
     def supers(self, iri: str) -> frozenset[str]:
         """``iri`` and every class HermiT says it is a subclass of."""
-        return self._supers.get(iri, frozenset()) | {iri}
+        memo: dict[str, frozenset[str]] | None = self.__dict__.get("_supers_memo")
+        if memo is None:
+            memo = self.__dict__["_supers_memo"] = {}
+        found = memo.get(iri)
+        if found is None:
+            found = memo[iri] = self._supers.get(iri, frozenset()) | {iri}
+        return found
 
     def _visit(self, c: str, done: set[str], stack: set[str]) -> None:
         if c in done:
