@@ -114,10 +114,9 @@ class CaseModel:
         ancestors = [(p, up(p)) for p in sorted(present)]  # once per finding, not once per group
         for group in self.exclusions:
             hit: dict[int, str] = {}
-            members = [frozenset(member) for member in group]
             for p, anc in ancestors:
-                for i, member_set in enumerate(members):
-                    if not member_set.isdisjoint(anc):
+                for i, member in enumerate(group):
+                    if not anc.isdisjoint(member):
                         hit.setdefault(i, p)
             if len(hit) > 1 and conflict is None:
                 first, second = sorted(hit)[:2]

@@ -248,15 +248,14 @@ class FastClassifier:
         seen: set[str] = set()
         for c in sorted(self.defined):
             self._visit(c, seen, set())
-        self._up = {c: self._supers.get(c, frozenset()) | {c} for c in self.defined}
+        # each class with its superclasses, for every class the hierarchy or a definition names (:meth:`supers`)
+        self._up = {c: self._supers.get(c, frozenset()) | {c} for c in sorted({*self._supers, *self.defined})}
         #: the hierarchy in the shape :func:`calcgraph.reason.describe_case` walks (direct = all supers: transitive)
         self.up: dict[str, set[str]] = {k: set(v) for k, v in self._supers.items()}
         self._program: _Program | None = None  # the bitset form of :meth:`types`, compiled on first use
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {**self.__dict__, "_program": None}  # compiled code does not pickle; it is rebuilt on use
-        state.pop("_supers_memo", None)  # a per-process memo of supers(): not part of the model
-        return state
+        return {**self.__dict__, "_program": None}  # compiled code does not pickle; it is rebuilt on use
 
     @classmethod
     def compile(cls, g: Graph, hierarchy: Hierarchy) -> FastClassifier:
@@ -267,13 +266,8 @@ class FastClassifier:
 
     def supers(self, iri: str) -> frozenset[str]:
         """``iri`` and every class HermiT says it is a subclass of."""
-        memo: dict[str, frozenset[str]] | None = self.__dict__.get("_supers_memo")
-        if memo is None:
-            memo = self.__dict__["_supers_memo"] = {}
-        found = memo.get(iri)
-        if found is None:
-            found = memo[iri] = self._supers.get(iri, frozenset()) | {iri}
-        return found
+        found = self._up.get(iri)
+        return found if found is not None else frozenset((iri,))
 
     def _visit(self, c: str, done: set[str], stack: set[str]) -> None:
         if c in done:
