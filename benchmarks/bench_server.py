@@ -134,19 +134,20 @@ def run_phase(srv: OxigraphServer, queries: dict[str, str], name: str, seconds: 
     return phase
 
 
-def measure(seconds: float, clients: int = 8) -> tuple[list[Phase], int]:
-    """Both phases against one server (default limits: 30 s per query); returns them and the engine restarts."""
+def measure(seconds: float, clients: int = 8) -> tuple[list[Phase], int, int]:
+    """Both phases against one server (default limits: 30 s per query); returns them, the engine restarts and the
+    reads sent again because the engine stopped under them."""
     queries = competency_queries()
     with OxigraphServer() as srv:
         for text in queries.values():  # warm up
             _post(srv.query_url, text, timeout=60)
         calm = run_phase(srv, queries, "calm", seconds, clients, hostile=False)
         attacked = run_phase(srv, queries, "with hostile requests", seconds, clients, hostile=True)
-        restarts = srv.restarts
-    return [calm, attacked], restarts
+        restarts, replays = srv.restarts, srv.replays
+    return [calm, attacked], restarts, replays
 
 
-def report(phases: list[Phase], restarts: int, clients: int) -> list[str]:
+def report(phases: list[Phase], restarts: int, clients: int, replays: int = 0) -> list[str]:
     lines = [f"clients={clients} (loopback, Python threads on the same cores as the server)"]
     for ph in phases:
         lines.append(ph.line())
@@ -159,7 +160,7 @@ def report(phases: list[Phase], restarts: int, clients: int) -> list[str]:
         if ph.hostile:
             shown = ", ".join(f"HTTP {k or 'client gave up'}: {v}" for k, v in sorted(ph.hostile.items()))
             lines.append(f"  hostile requests answered: {shown}")
-    lines.append(f"engine restarts: {restarts}")
+    lines.append(f"engine restarts: {restarts}; reads in flight at a restart, sent again: {replays}")
     return lines
 
 
@@ -168,8 +169,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60.0, help="length of each phase (default 60)")
     ap.add_argument("--clients", type=int, default=8)
     args = ap.parse_args()
-    phases, restarts = measure(args.seconds, args.clients)
-    print("\n".join(report(phases, restarts, args.clients)))
+    phases, restarts, replays = measure(args.seconds, args.clients)
+    print("\n".join(report(phases, restarts, args.clients, replays)))
     return 0
 
 

@@ -328,10 +328,10 @@ def bench_cohort_section(work: Path, n: int, rounds: int, workers: int) -> None:
 
 def bench_server_section(seconds: float) -> None:
     before = load_average()
-    phases, restarts = bench_server.measure(seconds, clients=8)
+    phases, restarts, replays = bench_server.measure(seconds, clients=8)
     print(f"\n### 6. SPARQL server under load ({seconds:.0f} s per phase)\n")
     print("```")
-    print("\n".join(bench_server.report(phases, restarts, 8)))
+    print("\n".join(bench_server.report(phases, restarts, 8, replays)))
     print("```")
     print(f"\nLoad average before: {before}; after: {load_average()}.")
     calm, attacked = phases

@@ -14,6 +14,16 @@ embedded store. Clients talk to a small HTTP proxy on the public port, which
   ``max_result_bytes`` is not sent (HTTP 422);
 * restarts the engine if it dies, so no single request takes the service down.
 
+**Requests in flight when the engine restarts.** When the engine dies, or is killed because one query outlived its
+limit, every request it was evaluating loses its connection. A *read* — ``GET``/``HEAD`` on any path, or ``POST`` of a
+query to ``/query`` — that was not itself the runaway is sent again, transparently, once the engine answers again:
+at most :data:`MAX_REPLAYS` times, and only while the request is within its time limit (``timeout_s`` after it
+reached the engine first; each attempt is then limited like any request). Reads have no effect, so sending one again
+gives the same rows. The runaway itself gets ``504``. A *write* (``/update``, or ``POST``/``PUT``/``DELETE`` on
+``/store``) is never sent again — whether the engine committed it before it stopped is unknown — and gets ``503``
+saying so: check the store before sending it again. A request that arrives while the engine restarts waits for it
+(up to ``timeout_s``) and gets ``503 ... restarting`` if it is not back by then.
+
 The engine dies with its parent (Linux ``PR_SET_PDEATHSIG``), and a watchdog process removes the temporary store
 directory when the parent is gone, however it ended; a directory left by a run killed with its watchdog is removed
 by the next start.
@@ -59,6 +69,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 128_000_000
 DEFAULT_MAX_CONCURRENT = 16
 _DIR_PREFIX = "calcgraph-oxigraph-"
 _CANCELLED = b"The SPARQL operation has been cancelled"
+MAX_REPLAYS = 2  # how many times a read in flight when the engine stopped is sent again
 
 
 def oxigraph_binary() -> str:
@@ -213,6 +224,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     _body: bytes = b""
+    _replayable: bool = False
 
     def _refusal(self, srv: OxigraphServer) -> tuple[int, str] | None:
         host = self.headers.get("Host", "")
@@ -228,6 +240,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route not in {"/", "/query", "/update", "/store"}:
             return 404, f"no such path {route[:100]!r}: use /query, /update or /store"
         write = route == "/update" or (route == "/store" and self.command in {"POST", "PUT", "DELETE"})
+        # a read can be sent to the engine again (after a restart); a write never (it may have been committed)
+        self._replayable = not write and (self.command in {"GET", "HEAD"} or route == "/query")
         if route == "/query" and self.command not in {"GET", "POST", "HEAD"}:
             return 405, f"{self.command} is not allowed on /query"
         if write:
@@ -305,36 +319,38 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 if k.lower() not in {"host", "connection", "keep-alive", "transfer-encoding", "authorization", "origin"}
             }
             headers["Host"] = f"{srv.engine_host}:{srv.engine_port}"
-            conn = http.client.HTTPConnection(srv.engine_host, srv.engine_port, timeout=srv.timeout_s + srv.grace_s + 5)
-            try:
-                conn.request(self.command, self.path, body=body or None, headers=headers)
-                resp = conn.getresponse()
-                chunks: list[bytes] = []
-                size = 0
-                too_big = False
-                while True:
-                    chunk = resp.read1(65536) if self.command != "HEAD" else b""
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > srv.max_result_bytes:
-                        too_big = True
-                        break
-                    chunks.append(chunk)
-            except (OSError, http.client.HTTPException):
-                if srv.killed_for_timeout(ticket):
-                    self._reply(504, f"the query ran longer than the {srv.timeout_s:g} s limit and was stopped")
-                else:
-                    self._reply(503, "the SPARQL engine stopped during this request; try again")
-                return
-            finally:
-                conn.close()
+            deadline = time.monotonic() + srv.timeout_s  # a read is sent again only within its time limit
+            replays = 0
+            while True:
+                generation = srv.generation
+                try:
+                    resp, data, too_big = self._exchange(srv, body, headers)
+                    break
+                except (OSError, http.client.HTTPException):
+                    if srv.killed_for_timeout(ticket):
+                        self._reply(504, f"the query ran longer than the {srv.timeout_s:g} s limit and was stopped")
+                        return
+                    if not self._replayable:
+                        self._reply(
+                            503,
+                            "the SPARQL engine stopped during this write; it is not sent again, and whether it was "
+                            "applied is unknown: check the store before sending it again",
+                        )
+                        return
+                    if replays >= MAX_REPLAYS or not srv.await_engine(ticket, generation, deadline):
+                        again = f" (sent {replays + 1} times)" if replays else ""
+                        self._reply(
+                            503, f"the SPARQL engine stopped during this request{again}; try again",
+                            extra={"Retry-After": "2"},
+                        )  # fmt: skip
+                        return
+                    replays += 1
+                    srv.count_replay()
             if too_big:
                 self._reply(
                     422, f"the result is larger than the {srv.max_result_bytes}-byte limit; ask for less (LIMIT)"
                 )
                 return
-            data = b"".join(chunks)
             if data.rstrip().endswith(_CANCELLED):
                 self._reply(504, f"the query ran longer than the {srv.timeout_s:g} s limit and was cancelled")
                 return
@@ -349,6 +365,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             srv.end_request(ticket)
             srv.slots.release()
+
+    def _exchange(
+        self, srv: OxigraphServer, body: bytes, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes, bool]:
+        """Send the request to the engine and read its whole answer (at most ``max_result_bytes``): the response,
+        its body, and whether the body was larger than the limit. Raises OSError/HTTPException if the engine
+        stopped (nothing has been sent to the client yet, so a read can be sent again)."""
+        conn = http.client.HTTPConnection(srv.engine_host, srv.engine_port, timeout=srv.timeout_s + srv.grace_s + 5)
+        try:
+            conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = conn.getresponse()
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                chunk = resp.read1(65536) if self.command != "HEAD" else b""
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > srv.max_result_bytes:
+                    return resp, b"", True
+                chunks.append(chunk)
+            return resp, b"".join(chunks), False
+        finally:
+            conn.close()
 
 
 class OxigraphServer:
@@ -382,6 +422,8 @@ class OxigraphServer:
         self.allowed_origins = {f"http://{h}" for h in self.allowed_hosts}
         self.engine_host, self.engine_port = HOST, 0
         self.restarts = 0
+        self.replays = 0  # reads sent again after the engine stopped under them
+        self.generation = 0  # engines started so far: a request knows which engine it was sent to
         self.ready = threading.Event()
         self.slots = threading.BoundedSemaphore(max_concurrent)
         self._ntriples = ntriples
@@ -437,6 +479,41 @@ class OxigraphServer:
     def killed_for_timeout(self, ticket: int) -> bool:
         with self._lock:
             return ticket in self._timed_out
+
+    def count_replay(self) -> None:
+        with self._lock:
+            self.replays += 1
+
+    def await_engine(self, ticket: int, generation: int, deadline: float) -> bool:
+        """After a request sent to engine number ``generation`` lost its connection: wait until an engine answers
+        again — a new one, or the same one if it still runs (the connection failed for another reason) — and
+        restart the request's clock. The request is not in flight while it waits (the supervisor does not count
+        the wait against its limit). False when ``deadline`` (monotonic) passes or the server stops first."""
+        with self._lock:
+            t0 = self._inflight.pop(ticket, None)
+        if t0 is None:  # pragma: no cover - end_request ran already
+            return False
+        while not self._stopping.is_set() and not self._ended.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if not self.ready.wait(min(remaining, 0.1)):
+                continue
+            with self._lock:
+                current, process = self.generation, self.process
+            if current == generation:
+                # the same engine: it runs (retry), or it died and the supervisor has not seen it yet (wait)
+                if process is None or process.poll() is not None:
+                    self._stopping.wait(0.05)
+                    continue
+                self._stopping.wait(0.1)  # a moment, in case the supervisor is about to restart it
+                with self._lock:
+                    if self.generation != generation or not self.ready.is_set() or process.poll() is not None:
+                        continue
+            with self._lock:
+                self._inflight[ticket] = time.monotonic()
+            return True
+        return False
 
     # ---------------------------------------------------------------- start and stop
 
@@ -517,6 +594,8 @@ class OxigraphServer:
                 err = self._log.read_text(encoding="utf-8", errors="replace").strip()
                 raise ServerError(f"oxigraph server exited at start: {err.splitlines()[-1] if err else 'no message'}")
             if self._answers():
+                with self._lock:
+                    self.generation += 1
                 self.ready.set()
                 return
             time.sleep(0.1)
