@@ -358,7 +358,6 @@ LOCAL_TRIGGERS = {
     "chronic venous disease at the site",
     "panniculitis",
     "angioid streaks or pseudoxanthoma elasticum skin signs",
-    "known connective tissue disease",
 }
 
 
@@ -389,8 +388,8 @@ def test_dystrophic_triggers_follow_the_ontology(release: Graph, model: CaseMode
     """The dystrophic rule's findings are those typical of dystrophic calcinosis or of one of its causes, less those
     also typical of another calcinosis cutis subtype (they cannot tell the subtypes apart), plus the local-trigger
     findings of the seed's remaining causes (cysts and tumours on histology, infection incl. tuberculosis and
-    histoplasmosis, venous disease, panniculitis, PXE, a known connective tissue disease) that the relation tables
-    may not list yet."""
+    histoplasmosis, venous disease, panniculitis, PXE) that the relation tables may not list yet. A known connective
+    tissue disease is typical of dystrophic calcinosis cutis in the tables, so it is derived, not a local trigger."""
     dys = URIRef(_iri(release, "dystrophic calcinosis cutis"))
     subtypes = set(release.transitive_subjects(RDFS.subClassOf, URIRef(_iri(release, "calcinosis cutis"))))
     targets = {dys} | set(release.subjects(v.CAN_CAUSE, dys))
@@ -402,6 +401,7 @@ def test_dystrophic_triggers_follow_the_ontology(release: Graph, model: CaseMode
     assert expected <= fillers
     assert fillers - expected <= LOCAL_TRIGGERS
     assert {"calcified cyst or tumour on histology", "infection at the site of the deposits"} <= fillers
+    assert "known connective tissue disease" in expected
     # idiopathic excludes exactly the dystrophic triggers and the infusion site
     idio = _some_fillers(model, "case suggestive of idiopathic calcinosis cutis")
     assert idio - fillers == {"lesion at a site of calcium or phosphate infusion"}
