@@ -527,6 +527,47 @@ def test_a_sign_of_a_cause_counts_for_the_calcinosis_with_the_cause_frequency() 
     assert r0["differential"][1]["probability"] < r["differential"][1]["probability"]
 
 
+#: Rule 8 (toy): a finding with a subclass; the superclass is typical of D with a figure, the subclass has no axiom.
+IMPLIED_FIXTURE = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix cg: <https://w3id.org/calcgraph/CALCGRAPH_> .
+cg:0001001 rdfs:subClassOf cg:0000001 ; rdfs:label "disease D" .
+cg:0001002 rdfs:subClassOf cg:0000001 ; rdfs:label "disease E" .
+cg:0003001 rdfs:subClassOf cg:0000002 ; rdfs:label "known general disease" ; cg:0000020 cg:0001001 .
+cg:0003002 rdfs:subClassOf cg:0003001 ; rdfs:label "known special disease" .
+cg:0003003 rdfs:subClassOf cg:0003002 ; rdfs:label "known very special disease" .
+cg:0003004 rdfs:subClassOf cg:0000002 ; rdfs:label "sign of E" ; cg:0000020 cg:0001002 .
+[] a owl:Axiom ; owl:annotatedSource cg:0003001 ; owl:annotatedProperty cg:0000020 ;
+   owl:annotatedTarget cg:0001001 ; cg:0000018 0.6 ; oio:hasDbXref "PMID:1" .
+"""
+
+
+def test_a_present_subclass_finding_counts_its_superclass_evidence(kg: KnowledgeGraph) -> None:
+    """Rule 8: present, a finding without evidence of its own for D takes the LR+ of its nearest superclass finding
+    with an axiom for D (through two levels); excluded, it keeps its own (noise) LR-. In the release, known
+    dermatomyositis counts for dystrophic calcinosis cutis through known connective tissue disease."""
+    data = "@prefix oio: <http://www.geneontology.org/formats/oboInOwl#> .\n" + IMPLIED_FIXTURE
+    kb = knowledge_base(Graph().parse(data=data, format="turtle"))
+    assert kb.finding_ancestors[CG + "0003003"] == (CG + "0003002", CG + "0003001")
+    toy_model = build_model(kb)
+    general, special, very = (lr_table(toy_model, CG + x) for x in ("0003001", "0003002", "0003003"))
+    assert general["disease D"][0] > 1
+    assert special["disease D"][0] == very["disease D"][0] == general["disease D"][0]
+    assert special["disease D"][1] >= 1 > general["disease D"][1]  # excluded: its own noise LR-, not the superclass's
+    assert special["disease E"] == very["disease E"]  # nothing to imply for E: noise both ways
+    r = diagnose(toy_model, [CG + "0003003"], [CG + "0003002"], top=2)
+    (item,) = [x for x in r["differential"][0]["for"] if x["observed"] == "present"]
+    assert item["relation"] == "is typical of (through known general disease, which it implies)"
+    assert item["sources"] == ["PMID:1"] and "freq 0.6" in item["figures"]
+    assert all(x["relation"] == "not annotated" for x in r["differential"][0]["against"])
+
+    model = kg.model
+    dm, ctd = (kg.index.resolve(x) for x in ("known dermatomyositis", "known connective tissue disease"))
+    dys_dm, dys_ctd = (lr_table(model, x)["dystrophic calcinosis cutis"] for x in (dm, ctd))
+    assert dys_dm[0] == dys_ctd[0] > 1 and dys_dm[1] >= 1
+
+
 def test_dialysis_patient_without_livedo_or_necrosis(kg: KnowledgeGraph) -> None:
     """Review c5: dialysis, periarticular calcified masses, raised phosphate, PTH and Ca x P, normal calcium, no
     livedo, no necrosis: metastatic calcinosis (its uraemic tumoral form), not calciphylaxis."""

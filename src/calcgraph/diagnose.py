@@ -20,6 +20,9 @@ Per (finding, disease) the likelihood ratios come from the effective evidence of
 * causes: a finding of a disease C that 'can cause' the calcinosis S, when S has no axiom for it, counts for S with
   ``P(F|S) = w P(F|C) + (1 - w) NOISE`` where the 'can cause' axiom gives the sourced frequency w of S in C (under the
   uniform prior P(C|S) = w), never below LR 1; without a frequency it is neutral for S;
+* implied findings: a present finding with none of the above for D takes the LR+ of its nearest superclass finding
+  with an axiom for D (a patient with *known dermatomyositis* has a *known connective tissue disease*); excluded, it
+  keeps its own LR- (its absence says nothing about the superclass);
 * a frequency counted in n patients (the axiom's ``n``) is read as ``(k + 1/2) / (n + 1)`` with ``k = frequency x n``
   (the posterior mean under Jeffreys' prior, :func:`counted_frequency`): a small series cannot make a finding certain
   or impossible (2 of 2 is 0.83, 0 of 8 is 0.06), while a large one keeps its figure;
@@ -131,6 +134,9 @@ class Model:
     #: the families of candidates: (columns of the roots, columns of every member), a root being a candidate with no
     #: candidate superclass; candidates reaching several roots join their families into one
     families: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
+    #: why a present finding has the LR+ it has where that LR+ is implied by a superclass finding (the finding has no
+    #: evidence of its own for the candidate; its LR- and its cell in ``details``, if any, stay its own)
+    present_details: Mapping[tuple[int, int], Detail] = field(default_factory=lambda: MappingProxyType({}))
     #: explanation items already built, keyed (finding row, candidate column, observed); copied on use
     item_cache: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -334,6 +340,31 @@ def build_model(kb: KnowledgeBase) -> Model:
                 "neutral: points to " + ", ".join(kb.label(x) for x in causing) + ", which can cause it",
                 "LR 1 (cause)",
             )
+    # implied findings: a present finding implies its superclass findings (known dermatomyositis is a known connective
+    # tissue disease). Where F has no evidence of its own for D, a present F takes the LR+ of its nearest superclass
+    # finding with an axiom for D (own or inherited over the disease hierarchy): the evidence the case holds through
+    # the implied finding, assuming D does not change how the superclass finding splits into its subclasses. Excluded,
+    # F says nothing about its superclass findings: its LR- stays its own.
+    present_details: dict[tuple[int, int], Detail] = {}
+    for f in findings:
+        ups = [(g, rows[g]) for g in kb.finding_ancestors.get(f, ()) if g in rows]
+        if not ups:
+            continue
+        i = rows[f]
+        for j, d in enumerate(cands):
+            if (i, j) in details:
+                continue
+            for g, k in ups:
+                if (g, d) in kb.effective:
+                    lr_pos[i, j] = lr_pos[k, j]
+                    det = details[(k, j)]
+                    present_details[(i, j)] = Detail(
+                        f"{det.relation} (through {kb.label(g)}, which it implies)",
+                        det.figures,
+                        det.sources,
+                        det.inherited_from,
+                    )
+                    break
     proves = _proofs(kb, col, rows, n_f)
     families = _families(kb, col)
     # listing order within a tie only (the rank is shared, see shared_ranks): by label, then IRI
@@ -354,6 +385,7 @@ def build_model(kb: KnowledgeBase) -> Model:
         background=background,
         tiebreak=tiebreak,
         details=MappingProxyType(details),
+        present_details=MappingProxyType(present_details),
         proves=proves,
         families=families,
     )
@@ -420,7 +452,8 @@ def _item(model: Model, i: int, j: int, log_lr: float, observed: str) -> dict[st
 
 
 def _new_item(model: Model, i: int, j: int, log_lr: float, observed: str) -> dict[str, Any]:
-    det = model.details.get((i, j))
+    det = model.present_details.get((i, j)) if observed == "present" else None
+    det = det or model.details.get((i, j))
     if det is None:
         b = float(model.background[i])
         det = Detail("not annotated", f"noise P(F|D) {NOISE:g} vs background {b:.3f}")

@@ -109,6 +109,12 @@ _Q_FINDINGS = (
 SELECT ?f ?label WHERE { ?f rdfs:subClassOf+ cg:0000002 . ?f rdfs:label ?label }"""
 )
 
+_Q_FINDING_PARENTS = (
+    _PREFIXES
+    + """
+SELECT ?f ?p WHERE { ?f rdfs:subClassOf ?p . ?f rdfs:subClassOf+ cg:0000002 . ?p rdfs:subClassOf+ cg:0000002 }"""
+)
+
 _Q_RELATIONS = (
     _PREFIXES
     + """
@@ -225,6 +231,10 @@ class KnowledgeBase:
     """(C, S) -> the sourced frequency of S in C, for the pairs of ``causes`` whose 'can cause' axiom on S itself
     (asserted on C or, nearest first, on an ancestor of C) carries a frequency. A subtype of S inherits none: how
     often C causes the subtype is not how often it causes S."""
+
+    finding_ancestors: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Finding IRI -> its superclass findings (not itself, not the root *finding*), nearest first, then by IRI: a
+    patient with the finding has each of them (*known dermatomyositis* is a *known connective tissue disease*)."""
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, iri)
@@ -344,6 +354,15 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         labels.setdefault(r["f"].value, r["label"].value)
     frozen_parents = {d: frozenset(ps) for d, ps in parents.items()}
     ancestors = _closure(frozen_parents)
+    finding_parents: dict[str, set[str]] = defaultdict(set)
+    for r in _select(store, _Q_FINDING_PARENTS):
+        if r["f"].value in findings and r["p"].value in findings and r["p"].value != r["f"].value:
+            finding_parents[r["f"].value].add(r["p"].value)
+    frozen_finding_parents = {f: frozenset(ps) for f, ps in finding_parents.items()}
+    finding_ancestors: dict[str, tuple[str, ...]] = {}
+    for f in sorted(frozen_finding_parents):
+        dist = _distance(frozen_finding_parents, f)
+        finding_ancestors[f] = tuple(a for _, a in sorted((k, a) for a, k in dist.items() if a != f))
 
     asserted: list[Evidence] = []
     for r in _select(store, _Q_RELATIONS):
@@ -430,6 +449,7 @@ def _build(store: ox.Store, source: str) -> KnowledgeBase:
         source=source,
         causes=frozenset(causes),
         cause_figures=MappingProxyType(cause_figures),
+        finding_ancestors=MappingProxyType(finding_ancestors),
     )
 
 
