@@ -118,6 +118,33 @@ def test_the_store_holds_the_case_pattern_and_one_graph_per_load(store: Path) ->
     assert int(count[0].value) == N
 
 
+@pytest.mark.java
+def test_hermit_types_a_loaded_case_as_the_fast_classifier_does(cohort_file: Path, tmp_path: Path) -> None:
+    """A load's graph and the release are all HermiT needs: it entails for each case the defined classes that the
+    fast classifier gives (what --with-results writes)."""
+    from calcgraph.reason import individual_types
+
+    lines = cohort_file.read_text(encoding="utf-8").splitlines()[:6]
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = tmp_path / "s.db"
+    r = invoke("load-cases", str(small), "--store", str(path))  # without results: no classes written
+    assert r.exit_code == 0, r.output
+    s = ox.Store.read_only(str(path))
+    (graph,) = [g for g in s.named_graphs() if g.value.startswith(cohort.LOAD_BASE)]
+    data = s.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    rows = s.query("SELECT ?c ?id WHERE { GRAPH ?g { ?c <http://purl.org/dc/terms/identifier> ?id } }")
+    iri_of = {row[1].value: row[0].value for row in rows}
+    types = individual_types(data, sorted(iri_of.values()))
+    fc = fast_classifier()
+    defined = set(fc.model.defined)
+    for line in lines:
+        doc = json.loads(line)
+        want = fc.types([curie_to_iri(x) for x in doc["present"]], [curie_to_iri(x) for x in doc["absent"]])
+        assert types[iri_of[doc["id"]]] & defined == set(want), doc["id"]
+    assert sum(bool(types[i] & defined) for i in iri_of.values()) >= 3
+
+
 def test_a_second_load_is_a_transaction_into_a_new_graph(store: Path, cohort_file: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -428,14 +428,36 @@ def classify_cases(
 ) -> list[CaseClassification]:
     """Classify ``cases`` with one reasoner call; the result lists each case's inferred defined classes."""
     path = release_path(release)
-    g, model = _cached(path)
-    world, onto = _load_world(path)
+    _, model = _cached(path)
     cg, iris = case_graph(cases)
-    data = cg.serialize(format="nt", encoding="utf-8")
-    case_onto = world.get_ontology(CASE_ONTOLOGY_IRI).load(fileobj=io.BytesIO(data), format="ntriples")
-    if onto not in case_onto.imported_ontologies:
-        case_onto.imported_ontologies.append(onto)
     what = "the ontology with the case" + ("s" if len(cases) > 1 else "") + " " + ", ".join(c.id for c in cases[:5])
+    types, up = _reason_individuals(cg.serialize(format="nt", encoding="utf-8"), [str(i) for i in iris], reasoner,
+                                    path, what)  # fmt: skip
+    return [describe_case(case, types[str(ind)], reasoner, model, up) for case, ind in zip(cases, iris, strict=True)]
+
+
+def individual_types(
+    ntriples: bytes,
+    individuals: Sequence[str],
+    reasoner: str = "hermit",
+    release: Path | None = None,
+    what: str = "the ontology with the individuals",
+) -> dict[str, set[str]]:
+    """The named classes a reasoner entails for each of ``individuals`` (with their superclasses, *patient case*
+    included), in one reasoner call over the release and the N-Triples ``ntriples`` (imported into it): the case
+    graph of :func:`case_graph`, or a cohort load's graph (``docs/cohort.md``)."""
+    return _reason_individuals(ntriples, individuals, reasoner, release_path(release), what)[0]
+
+
+def _reason_individuals(
+    ntriples: bytes, individuals: Sequence[str], reasoner: str, path: Path, what: str
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """:func:`individual_types`, and the named class hierarchy the reasoner inferred."""
+    g, _ = _cached(path)
+    world, onto = _load_world(path)
+    data_onto = world.get_ontology(CASE_ONTOLOGY_IRI).load(fileobj=io.BytesIO(ntriples), format="ntriples")
+    if onto not in data_onto.imported_ontologies:
+        data_onto.imported_ontologies.append(onto)
     _run_reasoner(world, reasoner, what)
     inferred = _inferred_iri_triples(world)
     up = _named_hierarchy(g, inferred)
@@ -443,10 +465,7 @@ def classify_cases(
     for s, p, o in inferred:
         if p == _TYPE:
             direct[s].add(o)
-    return [
-        describe_case(case, _ancestors(up, direct.get(str(ind), set()) | {str(PATIENT_CASE)}), reasoner, model, up)
-        for case, ind in zip(cases, iris, strict=True)
-    ]
+    return {ind: _ancestors(up, direct.get(ind, set()) | {str(PATIENT_CASE)}) for ind in individuals}, up
 
 
 def format_classification(result: CaseClassification) -> str:
