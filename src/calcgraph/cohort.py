@@ -1,11 +1,13 @@
 """Cohorts as RDF: ``calcgraph load-cases`` writes cases (and their diagnoses) into a SPARQL store.
 
-Each case of a JSON Lines file becomes an individual of *patient case* (``CALCGRAPH:0000006``) written exactly as the
-reasoners see it (``docs/reasoning.md``): ``rdf:type (has finding some F)`` per present finding and
-``rdf:type not (has finding some F)`` per excluded one, plus the annotations *present finding* / *excluded finding*
-(``CALCGRAPH:0000032``/``0000033``) that SPARQL queries use. With results, the case is also typed with every defined
-class the fast classifier entails (HermiT's types) and linked to its ranked differential
-(``ontology/cohort.ttl``). One load = one named graph; the vocabulary is in ``docs/cohort.md``.
+Each case of a JSON Lines file becomes an individual of *patient case* (``CALCGRAPH:0000006``) typed, per present
+finding F, with the named class ``cohort:withFinding-F`` (equivalent to ``has finding some F``) and, per excluded one,
+with ``not cohort:withFinding-F``: the class expressions the reasoners see (``docs/reasoning.md``), the restriction
+defined once per load in the load's graph (:func:`finding_class_ntriples`) instead of written out in every case. The
+annotations *present finding* / *excluded finding* (``CALCGRAPH:0000032``/``0000033``) are what SPARQL queries use.
+With results, the case is also typed with every defined class the fast classifier entails (HermiT's types) and linked
+to its ranked differential (``ontology/cohort.ttl``). One load = one named graph; the vocabulary is in
+``docs/cohort.md``.
 
 Targets:
 
@@ -19,6 +21,8 @@ Targets:
 >>> case = Case("c1", ("https://w3id.org/calcgraph/CALCGRAPH_0003101",), ())
 >>> nt = case_ntriples(case, "https://w3id.org/calcgraph/case/x/1-c1", "c1")
 >>> "<https://w3id.org/calcgraph/CALCGRAPH_0000032> <https://w3id.org/calcgraph/CALCGRAPH_0003101>" in nt
+True
+>>> "<https://w3id.org/calcgraph/cohort#withFinding-CALCGRAPH_0003101> ." in nt
 True
 """
 
@@ -37,7 +41,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +69,7 @@ _RDF, _OWL = RDF_NS, OWL_NS
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _DCT = "http://purl.org/dc/terms/"
 TYPE = f"<{_RDF}type>"
+_CG_BASE = "https://w3id.org/calcgraph/"
 
 
 def vocab_path() -> Path:
@@ -89,6 +94,37 @@ def case_iri(load_id: str, line: int, case_id: str) -> str:
     return f"{CASE_BASE}{load_id}/{line}-{quote(case_id, safe='')}"
 
 
+def _finding_key(finding: str) -> str:
+    """The part of a finding class's IRI after ``withFinding-``: the local name of a calcgraph IRI
+    (``CALCGRAPH_0003101``), any other IRI percent-encoded whole."""
+    if finding.startswith(_CG_BASE) and "/" not in finding[len(_CG_BASE) :]:
+        return quote(finding[len(_CG_BASE) :], safe="")
+    return quote(finding, safe="")
+
+
+def with_finding_class(finding: str) -> str:
+    """The IRI of ``cohort:withFinding-F``, the named class equivalent to ``'has finding' some F``."""
+    return f"{COHORT}withFinding-{_finding_key(finding)}"
+
+
+def finding_class_ntriples(findings: Iterable[str]) -> str:
+    """The definition of the named class of each finding (sorted; blank nodes ``_:fcN``), OWL 2 DL:
+    ``cohort:withFinding-F owl:equivalentClass [ a owl:Restriction ; owl:onProperty 'has finding' ;
+    owl:someValuesFrom F ]``. Written into each load's graph, for every finding the cases can name, so that a load's
+    graph with the ontology is all a reasoner needs (``docs/cohort.md``)."""
+    out = []
+    for k, f in enumerate(sorted(set(findings))):
+        w, r = f"<{with_finding_class(f)}>", f"_:fc{k}"
+        out += [
+            f"{w} {TYPE} <{_OWL}Class> .",
+            f"{w} <{_OWL}equivalentClass> {r} .",
+            f"{r} {TYPE} <{_OWL}Restriction> .",
+            f"{r} <{_OWL}onProperty> <{HAS_FINDING}> .",
+            f"{r} <{_OWL}someValuesFrom> <{f}> .",
+        ]
+    return "\n".join(out) + "\n" if out else ""
+
+
 def case_ntriples(
     case: Case,
     iri: str,
@@ -96,7 +132,8 @@ def case_ntriples(
     result: dict[str, Any] | None = None,
     classes: list[str] | None = None,
 ) -> str:
-    """The N-Triples of one case (blank node labels start with ``bnode``, unique within a load)."""
+    """The N-Triples of one case (blank node labels start with ``bnode``, unique within a load). Its findings'
+    named classes are defined once in the same graph (:func:`finding_class_ntriples`)."""
     c = f"<{iri}>"
     b = "".join(ch if ch.isalnum() else "_" for ch in bnode)
     out = [
@@ -104,25 +141,18 @@ def case_ntriples(
         f"{c} {TYPE} <{PATIENT_CASE}> .",
         f"{c} <{_DCT}identifier> {_lit(case.id)} .",
     ]
-    for k, f in enumerate(case.present):
-        r = f"_:{b}p{k}"
+    for f in case.present:
         out += [
             f"{c} <{PRESENT_FINDING}> <{f}> .",
-            f"{c} {TYPE} {r} .",
-            f"{r} {TYPE} <{_OWL}Restriction> .",
-            f"{r} <{_OWL}onProperty> <{HAS_FINDING}> .",
-            f"{r} <{_OWL}someValuesFrom> <{f}> .",
+            f"{c} {TYPE} <{with_finding_class(f)}> .",
         ]
     for k, f in enumerate(case.absent):
-        r, n = f"_:{b}a{k}", f"_:{b}n{k}"
+        n = f"_:{b}n{k}"
         out += [
             f"{c} <{EXCLUDED_FINDING}> <{f}> .",
             f"{c} {TYPE} {n} .",
             f"{n} {TYPE} <{_OWL}Class> .",
-            f"{n} <{_OWL}complementOf> {r} .",
-            f"{r} {TYPE} <{_OWL}Restriction> .",
-            f"{r} <{_OWL}onProperty> <{HAS_FINDING}> .",
-            f"{r} <{_OWL}someValuesFrom> <{f}> .",
+            f"{n} <{_OWL}complementOf> <{with_finding_class(f)}> .",
         ]
     for cls in classes or ():
         out.append(f"{c} {TYPE} <{cls}> .")
@@ -206,6 +236,12 @@ class CohortJob(DiagnoseJob):
                 out[pos] = Outcome(n, error=f"{where}: {_message(exc)}")
         return out
 
+    def findings(self) -> set[str]:
+        """Every finding a case of this job can name (the findings of its finding index)."""
+        self.ensure()
+        index = self.index()
+        return set(index.labels) | set(index.keys.values())
+
 
 _COHORT_WORK = CohortJob.work
 
@@ -219,7 +255,8 @@ class LoadReport:
     target: str = ""
 
 
-def _load_metadata(report: LoadReport, source: Path, with_results: bool) -> str:
+def _load_metadata(report: LoadReport, source: Path, job: CohortJob) -> str:
+    """The load's own description and the named classes of the findings its cases are typed with."""
     g = f"<{report.graph}>"
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [
@@ -228,9 +265,9 @@ def _load_metadata(report: LoadReport, source: Path, with_results: bool) -> str:
         f"{g} <{_DCT}created> {_lit(now)}^^<{_XSD}dateTime> .",
         f"{g} <{COHORT}caseCount> {_num(report.loaded, 'integer')} .",
     ]
-    if with_results:
+    if job.with_results:
         lines.append(f'{g} <{COHORT}classifier> "fast" .')
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + finding_class_ntriples(job.findings())
 
 
 def _cases(
@@ -264,7 +301,7 @@ def write_ntriples(
     """Stream the cohort's N-Triples to ``fh`` (cases, then the load's own description)."""
     for text in _cases(source, job, report, workers, on_outcome):
         fh.write(text)
-    fh.write(_load_metadata(report, source, job.with_results))
+    fh.write(_load_metadata(report, source, job))
 
 
 def _store_error(path: Path, exc: BaseException) -> CohortLoadError:
@@ -355,7 +392,8 @@ class _Stream(io.RawIOBase):
 
     def chunks(self, size: int) -> Iterator[bytes]:
         """The stream in pieces of at least ``size`` bytes (the last may be smaller), each made of whole cases, so
-        that every piece is a complete N-Triples document with all of a case's blank nodes (a separate
+        that every piece is a complete N-Triples document (the blank nodes of the findings' class definitions, written
+        in one block, are never split between two pieces; a separate
         ``bulk_load`` call per piece keeps the loader's memory bounded by ``size``)."""
         parts: list[bytes] = []
         total = 0
@@ -415,7 +453,7 @@ def _ntriples_stream(
         yield from _cases(source, job, report, workers, on_outcome)
         if strict and report.failed:
             raise _StrictFailure
-        yield _load_metadata(report, source, job.with_results)
+        yield _load_metadata(report, source, job)
 
     return _Stream(produce)
 
@@ -576,7 +614,7 @@ def load_into_endpoint(
                 started = True
                 sender.send("".join(buf))
                 buf = []
-        buf.append(_load_metadata(report, source, job.with_results))
+        buf.append(_load_metadata(report, source, job))
         started = True
         sender.send("".join(buf))
     except BaseException:

@@ -465,6 +465,13 @@ def _reason_individuals(
     for s, p, o in inferred:
         if p == _TYPE:
             direct[s].add(o)
+    # the reasoner reports only new types: a named class asserted in the data (a cohort's cohort:withFinding-F) is
+    # kept, and the defined classes above it are found through the inferred hierarchy
+    wanted = set(individuals)
+    for line in ntriples.decode("utf-8").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[1] == f"<{_TYPE}>" and parts[0][1:-1] in wanted and parts[2].startswith("<"):
+            direct[parts[0][1:-1]].add(parts[2][1 : parts[2].index(">")])
     return {ind: _ancestors(up, direct.get(ind, set()) | {str(PATIENT_CASE)}) for ind in individuals}, up
 
 
