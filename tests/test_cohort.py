@@ -210,6 +210,31 @@ def test_hermit_types_a_loaded_case_as_the_fast_classifier_does(cohort_file: Pat
     assert sum(bool(types[i] & defined) for i in iri_of.values()) >= 3
 
 
+@pytest.mark.java
+def test_a_load_graph_with_its_finding_classes_is_owl2_dl(store: Path, tmp_path: Path) -> None:
+    """The load's graph (cases, their classes and differentials, the findings' named classes), as an ontology that
+    imports the release, is in the OWL 2 DL profile (OWL API)."""
+    from calcgraph import paths
+    from calcgraph.owlapi import check_owl2_dl
+    from calcgraph.vocab import ONTOLOGY_IRI
+
+    s = ox.Store.read_only(str(store))
+    (graph,) = [g for g in s.named_graphs() if g.value.startswith(cohort.LOAD_BASE)]
+    owl = cohort._OWL
+    header = (f"<urn:x-test:cohort-load> <{cohort._RDF}type> <{owl}Ontology> .\n"
+              f"<urn:x-test:cohort-load> <{owl}imports> <{ONTOLOGY_IRI}> .\n"
+              f"<urn:x-test:cohort-load> <{owl}imports> <{cohort.VOCAB_GRAPH}> .\n")  # fmt: skip
+    (tmp_path / "load.nt").write_bytes(header.encode() + s.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
+    (tmp_path / "catalog-v001.xml").write_text(
+        '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">'
+        f'<uri name="{ONTOLOGY_IRI}" uri="{paths.release_owl().resolve()}"/>'
+        f'<uri name="{cohort.VOCAB_GRAPH}" uri="{cohort.vocab_path().resolve()}"/></catalog>',
+        encoding="utf-8",
+    )
+    report = check_owl2_dl(tmp_path / "load.nt")
+    assert report.in_dl_profile, sorted({v.split(" [")[0] for v in report.violations})
+
+
 def test_a_second_load_is_a_transaction_into_a_new_graph(store: Path, cohort_file: Path, tmp_path: Path) -> None:
     import shutil
 
