@@ -29,20 +29,6 @@ HOSTILE = [
 ]
 
 
-def competency_queries() -> dict[str, str]:
-    """The bundled queries on the ontology (not the cohort ones), with their default parameters filled in."""
-    eng = q.OxigraphEngine()
-    out = {}
-    for path in q.query_files():
-        if path.stem.startswith("cohort-"):
-            continue
-        qf = q.load_query(path)
-        single, multi = q.bind_parameters(qf, {}, eng)
-        merged = {k: [v] for k, v in single.items()} | dict(multi)
-        out[path.stem] = q.inject_values(qf.text, merged)
-    return out
-
-
 def _post(url: str, text: str, timeout: float) -> tuple[int, bytes]:
     data = urllib.parse.urlencode({"query": text}).encode()
     req = urllib.request.Request(
@@ -137,7 +123,7 @@ def run_phase(srv: OxigraphServer, queries: dict[str, str], name: str, seconds: 
 def measure(seconds: float, clients: int = 8) -> tuple[list[Phase], int, int]:
     """Both phases against one server (default limits: 30 s per query); returns them, the engine restarts and the
     reads sent again because the engine stopped under them."""
-    queries = competency_queries()
+    queries = q.bundled_query_texts()
     with OxigraphServer() as srv:
         for text in queries.values():  # warm up
             _post(srv.query_url, text, timeout=60)

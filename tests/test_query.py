@@ -50,6 +50,15 @@ def test_query_runs_on_both_engines_with_equal_solutions(path: Path, ox: q.Engin
     assert a.solutions() == b.solutions()
 
 
+def test_bundled_query_texts_have_their_defaults_written_in(ox: q.Engine) -> None:
+    texts = q.bundled_query_texts(ox)
+    assert set(texts) == {p.stem for p in QUERY_FILES if not p.stem.startswith("cohort-")}
+    assert set(q.bundled_query_texts(ox, cohort=True)) == {p.stem for p in QUERY_FILES}
+    for path in QUERY_FILES:
+        if path.stem in texts:
+            assert ox.run(texts[path.stem], {}, {}).solutions() == q.run_query(path, {}, ox).solutions(), path.name
+
+
 def _labels(result: q.Result, var: str) -> set[str]:
     return {str(row[var]) for row in result.as_dicts() if var in row}
 

@@ -52,18 +52,6 @@ def _rows(body: bytes) -> list[str]:
     return sorted(json.dumps(b, sort_keys=True) for b in json.loads(body)["results"]["bindings"])
 
 
-def _competency_queries() -> dict[str, str]:
-    eng = q.OxigraphEngine()
-    out = {}
-    for path in q.query_files():
-        if path.stem.startswith("cohort-"):
-            continue
-        qf = q.load_query(path)
-        single, multi = q.bind_parameters(qf, {}, eng)
-        out[path.stem] = q.inject_values(qf.text, {k: [v] for k, v in single.items()} | dict(multi))
-    return out
-
-
 def _innocent_clients(
     srv: OxigraphServer, queries: dict[str, str], until: Callable[[], bool], clients: int = 6
 ) -> list[tuple[str, int, bytes]]:
@@ -107,7 +95,7 @@ def _check_innocent(results: list[tuple[str, int, bytes]], expected: dict[str, l
 
 
 def test_innocent_queries_survive_the_restart_that_ends_a_runaway() -> None:
-    queries = _competency_queries()
+    queries = q.bundled_query_texts()
     with OxigraphServer(timeout_s=4, grace_s=1) as srv:  # innocent queries far below the limit on a busy machine
         expected = {}
         for name, text in queries.items():
@@ -138,7 +126,7 @@ def test_innocent_queries_survive_the_restart_that_ends_a_runaway() -> None:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_innocent_queries_survive_an_engine_crash() -> None:
-    queries = _competency_queries()
+    queries = q.bundled_query_texts()
     with OxigraphServer(timeout_s=5, grace_s=1) as srv:
         expected = {name: _rows(_query(srv, text)[1]) for name, text in queries.items()}
         killed = threading.Event()

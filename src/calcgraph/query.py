@@ -804,6 +804,23 @@ def run_query(
     return eng.run(qf.text, single, multi)
 
 
+def bundled_query_texts(engine: Engine | None = None, cohort: bool = False) -> dict[str, str]:
+    """Each bundled query's text with its default parameter values written in, by file stem.
+
+    The cohort queries (``cohort-*``, which need a loaded cohort) are left out unless ``cohort`` is true. A query whose
+    defaults need the ontology binds them on ``engine`` (an embedded store of the release by default).
+    """
+    eng = engine if engine is not None else OxigraphEngine()
+    out = {}
+    for path in query_files():
+        if path.stem.startswith("cohort-") and not cohort:
+            continue
+        qf = load_query(path)
+        single, multi = bind_parameters(qf, {}, eng)
+        out[path.stem] = inject_values(qf.text, {k: [v] for k, v in single.items()} | dict(multi))
+    return out
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Serialisers: the SPARQL 1.1 result formats (JSON, CSV, TSV) and a table for people
 
